@@ -1,0 +1,78 @@
+"""Plotly figure builders: data in, a labelled figure out. No Streamlit here.
+
+Every figure uses :data:`LECTURE_TEMPLATE`, so that a chart stays readable when
+projected: large type, plain white background, thin grid, colour-blind-safe colours.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+# Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
+COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+
+LECTURE_TEMPLATE = go.layout.Template(
+    layout=go.Layout(
+        font={"family": "Arial, Helvetica, sans-serif", "size": 16, "color": "#222222"},
+        title={"font": {"size": 20}, "x": 0, "xanchor": "left"},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        colorway=COLOURS,
+        xaxis={"gridcolor": "#e5e5e5", "linecolor": "#888888", "zeroline": False, "ticks": "outside", "automargin": True},
+        yaxis={"gridcolor": "#e5e5e5", "linecolor": "#888888", "zeroline": False, "ticks": "outside", "automargin": True},
+        margin={"l": 70, "r": 30, "t": 60, "b": 60},
+        legend={"bgcolor": "rgba(255,255,255,0.8)"},
+    )
+)
+
+
+def state_heatmap(values: np.ndarray, title: str, value_label: str, bounded: bool = False) -> go.Figure:
+    """Unit × time heatmap of a state or gate, ``values`` shaped ``(T, H)``.
+
+    ``bounded`` is for gates that live in [0, 1] (a sequential scale from 0 to 1);
+    otherwise the scale is diverging and centred on 0, so sign reads as colour.
+    """
+    values = np.asarray(values, dtype=float)  # (T, H)
+    if values.ndim != 2:
+        raise ValueError(f"values must be 2-D (time, unit), got shape {values.shape}")
+    steps, units = values.shape
+    colour = {"colorscale": "Viridis", "zmin": 0.0, "zmax": 1.0} if bounded else {"colorscale": "RdBu_r", "zmid": 0.0}
+    heatmap = go.Heatmap(
+        z=values.T,  # rows are units
+        x=np.arange(1, steps + 1),
+        y=np.arange(units),
+        colorbar={"title": {"text": value_label}},
+        hovertemplate="t=%{x}<br>unit %{y}<br>" + value_label + "=%{z:.3f}<extra></extra>",
+        **colour,
+    )
+    fig = go.Figure(heatmap, layout={"template": LECTURE_TEMPLATE, "title": {"text": title}})
+    fig.update_xaxes(title_text="time step t")
+    fig.update_yaxes(title_text="hidden unit", autorange="reversed", dtick=1 if units <= 16 else None)
+    return fig
+
+
+def gradient_norm_chart(norms: np.ndarray, title: str, value_label: str = "‖∂L/∂h_t‖") -> go.Figure:
+    """Gradient norm per time step on a log scale, ``norms`` shaped ``(T,)``.
+
+    Exactly-zero norms cannot sit on a log axis; they are left out and named in the subtitle.
+    """
+    norms = np.asarray(norms, dtype=float)  # (T,)
+    steps = np.arange(1, len(norms) + 1)
+    positive = norms > 0
+    fig = go.Figure(
+        go.Scatter(
+            x=steps[positive],
+            y=norms[positive],
+            mode="lines+markers",
+            line={"width": 3},
+            hovertemplate="t=%{x}<br>" + value_label + "=%{y:.3e}<extra></extra>",
+        ),
+        layout={"template": LECTURE_TEMPLATE, "title": {"text": title}},
+    )
+    zeros = int((~positive).sum())
+    if zeros:
+        fig.update_layout(title={"subtitle": {"text": f"{zeros} step(s) with a gradient of exactly 0 are not drawn"}})
+    fig.update_xaxes(title_text="time step t", range=[0.5, len(norms) + 0.5])
+    fig.update_yaxes(title_text=value_label, title_standoff=12, type="log", exponentformat="power")
+    return fig

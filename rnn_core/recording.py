@@ -1,0 +1,124 @@
+"""What a recurrent layer saw and did at every time step: the data behind every picture of its insides.
+
+A :class:`Recording` is returned by ``layer.record(x)`` (see ``layers.py``). It holds
+tensors only and draws nothing; figure builders turn it into pictures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+
+import torch
+from torch import Tensor
+
+
+@dataclass(frozen=True, eq=False)
+class Recording:
+    """Everything one forward pass of a recurrent layer computed, step by step.
+
+    Shapes use ``LD = num_layers * num_directions``, ``B`` = batch (1 for unbatched
+    input), ``T`` = sequence length, ``H`` = hidden size. Row ``k`` of every
+    per-layer tensor belongs to layer ``k // num_directions``, direction
+    ``k % num_directions`` (0 forward, 1 reverse), the order of torch's ``h_n``.
+
+    Attributes:
+        output: exactly what ``forward`` returns as its first value.
+        h_n: the final hidden state, exactly as ``forward`` returns it.
+        c_n: the final cell state for an LSTM, else ``None``.
+        hidden: every h_t, ``(LD, B, T, H)``, time in input order for both
+            directions (the reverse direction's h at index t is the state after it
+            has read x_t ... x_{T-1}). Detached: for showing, not for losses.
+        cell: every c_t of an LSTM, ``(LD, B, T, H)``, else ``None``. Detached.
+        gates: gate activations after their nonlinearity, each ``(LD, B, T, H)``:
+            LSTM ``input, forget, cell, output``; GRU ``reset, update, new``;
+            empty for a plain RNN. Detached.
+        num_layers, num_directions: the layer's structure, for indexing rows.
+    """
+
+    output: Tensor
+    h_n: Tensor
+    c_n: Tensor | None
+    hidden: Tensor
+    cell: Tensor | None
+    gates: dict[str, Tensor]
+    num_layers: int
+    num_directions: int
+    # h_t as computed, still in the autograd graph: [layer-direction][t] -> (B, H)
+    _steps: list[list[Tensor]] = field(repr=False)
+    _grads: _GradientSums = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # A hook on every h_t sums the gradient that reaches it in any backward pass: the total ∂L/∂h_t.
+        # The hooks close over the sums object, not over the recording, so no reference cycle is made.
+        sums = _GradientSums([None] * sum(len(steps) for steps in self._steps))
+        object.__setattr__(self, "_grads", sums)
+        for i, h in enumerate(h for steps in self._steps for h in steps):
+            if h.requires_grad:
+                h.register_hook(partial(sums.add, i))
+
+    @property
+    def final_state(self) -> Tensor | tuple[Tensor, Tensor]:
+        """The second value ``forward`` returns: ``h_n``, or ``(h_n, c_n)`` for an LSTM."""
+        return self.h_n if self.c_n is None else (self.h_n, self.c_n)
+
+    def row(self, layer: int, direction: int = 0) -> int:
+        """Index of (layer, direction) along the first axis of ``hidden``, ``cell`` and ``gates``."""
+        if not 0 <= layer < self.num_layers:
+            raise ValueError(f"layer must be between 0 and {self.num_layers - 1}, got {layer}")
+        if not 0 <= direction < self.num_directions:
+            raise ValueError(f"direction must be between 0 and {self.num_directions - 1}, got {direction}")
+        return layer * self.num_directions + direction
+
+    def hidden_grad_norm(self, loss: Tensor | None = None) -> Tensor:
+        """‖∂loss/∂h_t‖ for every layer, direction and step: shape ``(LD, T)``.
+
+        The gradient is the *total* one, through every path from h_t to the loss:
+        the output at step t, every later step of its own direction, and the layers
+        above. The norm is taken over batch and hidden units together.
+
+        Without ``loss``, reads the gradients left by the last ``loss.backward()``
+        on a loss computed from ``output`` or the final states (they accumulate
+        like ``.grad`` does). With ``loss``, computes them for that loss alone
+        without touching any ``.grad``, so one recording can answer for several
+        losses (e.g. the loss at each single step τ).
+        """
+        flat = [h for steps in self._steps for h in steps]
+        if loss is not None:
+            if not any(h.requires_grad for h in flat):
+                raise RuntimeError("this recording kept no gradient graph: record() ran under torch.no_grad()")
+            with self._grads.paused():
+                grads = torch.autograd.grad(loss, flat, retain_graph=True, allow_unused=True)
+        else:
+            grads = self._grads.sums
+            if all(g is None for g in grads):
+                raise RuntimeError(
+                    "no gradient reached the recorded hidden states: call loss.backward() on a loss "
+                    "computed from recording.output or its final states, or pass the loss to hidden_grad_norm(loss)"
+                )
+        zero = torch.zeros((), dtype=self.hidden.dtype, device=self.hidden.device)
+        norms = torch.stack([zero if g is None else torch.linalg.vector_norm(g.detach()) for g in grads])
+        return norms.reshape(len(self._steps), len(self._steps[0]))  # (LD, T)
+
+
+@dataclass
+class _GradientSums:
+    """Running sums of the gradients reaching each recorded h_t, filled by tensor hooks."""
+
+    sums: list[Tensor | None]
+    listening: bool = True
+
+    def add(self, i: int, grad: Tensor) -> None:
+        if self.listening:
+            self.sums[i] = grad.detach() if self.sums[i] is None else self.sums[i] + grad.detach()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Ignore the gradients of a pass the recording runs itself (hidden_grad_norm(loss))."""
+        self.listening = False
+        try:
+            yield
+        finally:
+            self.listening = True

@@ -1,0 +1,53 @@
+"""AppTest set-up shared by the page tests.
+
+AppTest re-detects our ``pages/`` folder before every run and, finding it, takes
+Streamlit's legacy multipage path on every rerun, which skips ``app.py``. The real
+server turns that path off as soon as ``st.navigation`` runs; this fixture applies
+the same rule, so reruns in tests go through ``app.py`` as they do for users.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def navigation_rule(monkeypatch):
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False  # what st.navigation does on the real server
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def app() -> AppTest:
+    """The app after its first run, on the default page."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def plotly_figures(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def decode(array) -> np.ndarray:
+    """Plotly 7 writes numeric arrays as {"dtype", "bdata"}: turn them back into numpy."""
+    if isinstance(array, dict) and "bdata" in array:
+        values = np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
+        if "shape" in array:  # a string such as "8, 40"
+            return values.reshape([int(n) for n in str(array["shape"]).split(",")])
+        return values
+    return np.asarray(array)

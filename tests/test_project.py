@@ -1,0 +1,47 @@
+"""The project's promises about itself: the core stands alone, the README's commands are the ones CI runs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def bash_blocks() -> list[str]:
+    return [block.strip() for block in re.findall(r"```bash\n(.*?)```", README, flags=re.S)]
+
+
+def test_rnn_core_never_imports_streamlit():
+    code = "import sys, rnn_core, rnn_core.figures, rnn_core.probes; assert 'streamlit' not in sys.modules, 'streamlit imported'"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
+    app_command, test_command = bash_blocks()[:2]
+    assert app_command.endswith("streamlit run app.py")
+    assert "requirements.txt" in app_command
+    assert test_command.endswith("python -m pytest")
+    assert "requirements-dev.txt" in test_command
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert ci.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in ci
+    assert test_command in ci.splitlines()
+
+
+def test_torch_is_pinned_exactly():
+    lines = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert "torch==2.13.0" in lines
+    assert any(line.startswith("streamlit>=1.67,<2") for line in lines)
+
+
+def test_readme_python_example_runs(tmp_path):
+    """The notebook example in the README is real code: run it as a user would."""
+    (example,) = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+    script = tmp_path / "example.py"
+    script.write_text(example, encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert "torch.Size([2, 8, 20, 3])" in result.stdout
