@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -37,11 +38,16 @@ def test_torch_is_pinned_exactly():
     assert any(line.startswith("streamlit>=1.67,<2") for line in lines)
 
 
-def test_readme_python_example_runs(tmp_path):
-    """The notebook example in the README is real code: run it as a user would."""
-    (example,) = re.findall(r"```python\n(.*?)```", README, flags=re.S)
-    script = tmp_path / "example.py"
-    script.write_text(example, encoding="utf-8")
-    result = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)})
-    assert result.returncode == 0, result.stderr
-    assert "torch.Size([2, 8, 20, 3])" in result.stdout
+def test_readme_python_examples_run(tmp_path):
+    """The notebook examples in the README are real code: run them as a user would."""
+    layers_example, training_example = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+    outputs = []
+    for i, example in enumerate((layers_example, training_example)):
+        script = tmp_path / f"example{i}.py"
+        script.write_text(example, encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+        result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout)
+    assert "torch.Size([2, 8, 20, 3])" in outputs[0]
+    assert "wall_time_s" in outputs[1] and "\n250 [[" in outputs[1]

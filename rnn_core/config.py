@@ -1,0 +1,146 @@
+"""One experiment, as one typed, frozen, validated configuration.
+
+Frozen means hashable and comparable: a configuration can key a cache, go into a URL
+or a JSON file and come back equal. Validation happens at construction, with messages
+that name the value and the limit. What a configuration does not hold is user data
+(an uploaded text or CSV): that is passed beside it, to :func:`rnn_core.tasks.make_task`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+TASK_NAMES = ("next_number", "sine", "copy", "adding", "parity", "characters", "series")
+TEXT_SOURCES = ("hello", "brackets", "arithmetic", "grammar", "custom")
+CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru", "mlp")
+INITS = ("default", "orthogonal", "constant")
+ENCODINGS = ("onehot", "embedding")
+OPTIMIZERS = ("sgd", "adam", "rmsprop")
+
+
+def _check_range(name: str, value, low, high) -> None:
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+
+
+def _check_choice(name: str, value, choices) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """Which task, and its options. Options a task does not use are ignored by it."""
+
+    name: str = "sine"
+    seq_len: int = 40
+    period: float = 20.0  # sine: steps per cycle
+    noise: float = 0.0  # sine: std of Gaussian noise added to inputs
+    horizon: int = 1  # sine: predict x_{t+horizon}
+    delay: int = 10  # copy: steps between seeing a symbol and reproducing it
+    symbols: int = 4  # copy: alphabet size
+    count_to: int = 100  # next_number: the series 1 .. count_to
+    text_source: str = "hello"  # characters: which text
+
+    def __post_init__(self) -> None:
+        _check_choice("task", self.name, TASK_NAMES)
+        _check_range("seq_len", self.seq_len, 1, 1000)
+        _check_range("period", self.period, 2.0, 1000.0)
+        _check_range("noise", self.noise, 0.0, 1.0)
+        _check_range("horizon", self.horizon, 1, 100)
+        _check_range("delay", self.delay, 1, 500)
+        _check_range("symbols", self.symbols, 2, 26)
+        _check_range("count_to", self.count_to, 3, 100_000)
+        _check_choice("text_source", self.text_source, TEXT_SOURCES)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Input encoding → recurrent layers → linear head. ``cell="mlp"`` is the windowing baseline."""
+
+    cell: str = "lstm"
+    hidden_size: int = 32
+    num_layers: int = 1
+    bidirectional: bool = False
+    dropout: float = 0.0
+    init: str = "default"
+    init_value: float = 1.0  # for init="constant": every weight and bias
+    encoding: str = "onehot"  # characters and symbols: one-hot or a learned embedding
+    embedding_dim: int = 8
+    window: int = 5  # mlp: how many past steps it sees
+
+    def __post_init__(self) -> None:
+        _check_choice("cell", self.cell, CELLS)
+        _check_range("hidden_size", self.hidden_size, 1, 1024)
+        _check_range("num_layers", self.num_layers, 1, 8)
+        _check_range("dropout", self.dropout, 0.0, 0.9)
+        _check_choice("init", self.init, INITS)
+        _check_range("init_value", self.init_value, -10.0, 10.0)
+        _check_choice("encoding", self.encoding, ENCODINGS)
+        _check_range("embedding_dim", self.embedding_dim, 1, 256)
+        _check_range("window", self.window, 1, 200)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train. ``clip_norm=0`` turns clipping off; ``tbptt=0`` backpropagates through the whole sequence."""
+
+    optimizer: str = "adam"
+    lr: float = 0.01
+    momentum: float = 0.9  # sgd only
+    batch_size: int = 32
+    clip_norm: float = 1.0
+    tbptt: int = 0
+    probe_every: int = 50  # take a probe snapshot every this many steps (one costs about 8 default steps)
+    probe_batch: int = 4  # sequences in the fixed probe batch
+
+    def __post_init__(self) -> None:
+        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        _check_range("lr", self.lr, 0.0, 1000.0)
+        _check_range("momentum", self.momentum, 0.0, 0.999)
+        _check_range("batch_size", self.batch_size, 1, 4096)
+        _check_range("clip_norm", self.clip_norm, 0.0, 1e6)
+        _check_range("tbptt", self.tbptt, 0, 1000)
+        _check_range("probe_every", self.probe_every, 1, 100_000)
+        _check_range("probe_batch", self.probe_batch, 1, 64)
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """Everything that defines a run: with the same configuration (and data) the run is the same, step for step."""
+
+    task: TaskConfig = field(default_factory=TaskConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check_range("seed", self.seed, 0, 2**31 - 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data, nested by section."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExperimentConfig:
+        """The inverse of :meth:`to_dict`. Unknown keys raise ValueError naming them."""
+        sections = {"task": TaskConfig, "model": ModelConfig, "train": TrainConfig}
+        unknown = set(data) - set(sections) - {"seed"}
+        if unknown:
+            raise ValueError(f"unknown configuration keys: {', '.join(sorted(unknown))}")
+        built = {}
+        for name, section in sections.items():
+            values = dict(data.get(name, {}))
+            known = {f.name for f in fields(section)}
+            extra = set(values) - known
+            if extra:
+                raise ValueError(f"unknown {name} settings: {', '.join(sorted(extra))}")
+            built[name] = section(**values)
+        return cls(**built, seed=int(data.get("seed", 0)))
+
+    def with_changes(self, **sections: dict[str, Any]) -> ExperimentConfig:
+        """A copy with some settings changed, e.g. ``cfg.with_changes(model={"cell": "gru"}, seed=3)``."""
+        seed = sections.pop("seed", self.seed)
+        changed = {name: replace(getattr(self, name), **values) for name, values in sections.items()}
+        return replace(self, **changed, seed=seed)

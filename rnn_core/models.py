@@ -1,0 +1,162 @@
+"""Sequence models: input encoding → recurrent layers → linear head, and the windowing baseline.
+
+Training runs on torch's fused ``nn.RNN``/``LSTM``/``GRU`` (the fast path). ``model.twin()``
+gives an ``rnn_core`` layer that *shares* those parameters (the teaching path): it computes
+the same maths step by step (the parity tests prove it) and can ``record()`` every state.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+import rnn_core.layers as layers
+from rnn_core.config import ModelConfig
+from rnn_core.tasks import Task
+
+GATES = {"rnn_tanh": 1, "rnn_relu": 1, "gru": 3, "lstm": 4}
+CELL_TITLES = {"rnn_tanh": "RNN (tanh)", "rnn_relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU", "mlp": "MLP on windows"}
+
+
+class OneHot(nn.Module):
+    """Token ids ``(B, T)`` → one-hot vectors ``(B, T, V)``; no parameters."""
+
+    def __init__(self, vocab_size: int):
+        super().__init__()
+        self.vocab_size = vocab_size
+
+    def forward(self, ids: Tensor) -> Tensor:
+        return F.one_hot(ids, self.vocab_size).float()
+
+
+class WindowMLP(nn.Module):
+    """The windowing baseline: at step t an MLP sees only x_{t-W+1} … x_t (zeros before the start), no state.
+
+    Returns features ``(B, T, H)`` like a recurrent layer's output, so the same head serves both.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int, window: int):
+        super().__init__()
+        self.window = window
+        sizes = [input_size * window] + [hidden_size] * num_layers
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def forward(self, x: Tensor) -> Tensor:
+        B, T, F_in = x.shape  # batch, time, features
+        padded = F.pad(x, (0, 0, self.window - 1, 0))  # (B, W-1+T, F)
+        windows = padded.unfold(1, self.window, 1)  # (B, T, F, W)
+        h = windows.transpose(2, 3).reshape(B, T, self.window * F_in)  # (B, T, W*F), oldest step first
+        for layer in self.layers:
+            h = torch.tanh(layer(h))
+        return h  # (B, T, H)
+
+
+class SequenceModel(nn.Module):
+    """One model for every task: ``forward(x, state)`` returns ``(prediction, state)``.
+
+    Predictions are ``(B, T, O)`` for many-to-many tasks and ``(B, O)`` for many-to-one.
+    """
+
+    def __init__(self, config: ModelConfig, task: Task):
+        super().__init__()
+        if config.bidirectional and not task.allows_bidirectional:
+            raise ValueError(f"a bidirectional network would read the answer ahead of time on '{task.title}': turn bidirectional off")
+        self.config, self.mode, self.cell = config, task.mode, config.cell
+        if task.tokens and config.encoding == "embedding":
+            self.encoder: nn.Module = nn.Embedding(task.input_size, config.embedding_dim)
+            features = config.embedding_dim
+        else:
+            self.encoder = OneHot(task.input_size) if task.tokens else nn.Identity()
+            features = task.input_size
+        self.num_directions = 2 if config.bidirectional and config.cell != "mlp" else 1
+        if config.cell == "mlp":
+            self.rnn: nn.Module = WindowMLP(features, config.hidden_size, config.num_layers, config.window)
+        else:
+            fused = {"rnn_tanh": nn.RNN, "rnn_relu": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[config.cell]
+            extra = {"nonlinearity": config.cell[4:]} if config.cell.startswith("rnn") else {}
+            dropout = config.dropout if config.num_layers > 1 else 0.0
+            self.rnn = fused(features, config.hidden_size, config.num_layers, batch_first=True, dropout=dropout,
+                             bidirectional=config.bidirectional, **extra)  # fmt: skip
+        self.head = nn.Linear(self.num_directions * config.hidden_size, task.output_size)
+        initialise(self, config)
+
+    @property
+    def recurrent(self) -> bool:
+        return self.cell != "mlp"
+
+    def features(self, x: Tensor, state=None) -> tuple[Tensor, object]:
+        """Encoded inputs through the recurrent layers (or the MLP): ``(B, T, D*H)`` and the final state."""
+        encoded = self.encoder(x)  # (B, T, F)
+        if not self.recurrent:
+            return self.rnn(encoded), None
+        return self.rnn(encoded, state)
+
+    def readout(self, features: Tensor) -> Tensor:
+        """The head on every step (many-to-many) or on the summary of the sequence (many-to-one)."""
+        if self.mode == "many_to_many":
+            return self.head(features)  # (B, T, O)
+        return self.head(self.summary(features))  # (B, O)
+
+    def readout_each_step(self, features: Tensor) -> Tensor:
+        """The head at every step ``(B, T, O)``; for many-to-one, what it would answer if the sequence ended at t."""
+        if self.mode == "many_to_many" or self.num_directions == 1:
+            return self.head(features)
+        H = self.config.hidden_size
+        reverse = features[:, :1, H:].expand(-1, features.size(1), -1)  # the reverse direction has read everything at t=0
+        return self.head(torch.cat([features[..., :H], reverse], dim=-1))
+
+    def summary(self, features: Tensor) -> Tensor:
+        """What a many-to-one head reads: the last step forwards, and the first step of the reverse direction."""
+        if self.num_directions == 1:
+            return features[:, -1]  # (B, H)
+        H = self.config.hidden_size
+        return torch.cat([features[:, -1, :H], features[:, 0, H:]], dim=-1)  # (B, 2H)
+
+    def forward(self, x: Tensor, state=None):
+        features, state = self.features(x, state)
+        return self.readout(features), state
+
+    def twin(self) -> nn.Module:
+        """An rnn_core layer that shares this model's recurrent parameters: same weights, step by step, recordable."""
+        if not self.recurrent:
+            raise ValueError("the windowing MLP has no recurrent layer to record")
+        cls = {"rnn_tanh": layers.RNN, "rnn_relu": layers.RNN, "lstm": layers.LSTM, "gru": layers.GRU}[self.cell]
+        extra = {"nonlinearity": self.cell[4:]} if self.cell.startswith("rnn") else {}
+        rnn = self.rnn
+        twin = cls(rnn.input_size, rnn.hidden_size, rnn.num_layers, batch_first=True, bidirectional=rnn.bidirectional,
+                   device="meta", **extra)  # fmt: skip
+        for name, param in rnn.named_parameters():
+            setattr(twin, name, param)  # the same Parameter objects: nothing is copied, nothing can drift
+        return twin.eval()
+
+
+def initialise(model: SequenceModel, config: ModelConfig) -> None:
+    """PyTorch's default (already applied), orthogonal recurrent blocks, or every parameter one constant."""
+    if config.init == "constant":
+        with torch.no_grad():
+            for p in model.parameters():
+                p.fill_(config.init_value)
+    elif config.init == "orthogonal" and model.recurrent:
+        H = config.hidden_size
+        for name, p in model.rnn.named_parameters():
+            if name.startswith("weight_hh"):
+                for block in range(p.shape[0] // H):  # one H×H block per gate
+                    nn.init.orthogonal_(p.data[block * H : (block + 1) * H])
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def parameter_formula(cell: str, input_size: int, hidden_size: int, output_size: int, num_layers: int = 1,
+                      bidirectional: bool = False) -> int:  # fmt: skip
+    """The notes' count, (H·H_in + H) + (H·H + H) + (k·H + k) for one plain RNN layer and its head,
+    with G = 3 (GRU) or 4 (LSTM) times the recurrent part, D = 2 directions, and D·H inputs to layers above the first.
+    """
+    G, D, H = GATES[cell], 2 if bidirectional else 1, hidden_size
+    total = 0
+    for layer in range(num_layers):
+        layer_input = input_size if layer == 0 else D * H
+        total += D * G * (H * layer_input + H + H * H + H)
+    return total + output_size * D * H + output_size

@@ -1,0 +1,212 @@
+"""The training engine: a trainer you can pause, that keeps a tidy history and never loses a good model.
+
+``Trainer.run(k)`` performs k optimiser steps and returns, so a UI can train live in slices.
+The same configuration and seed give the same losses bit for bit, however the steps are
+split into slices: data comes from the trainer's own generator, weights are initialised
+from the seed under a process-wide lock, and dropout masks are drawn from a per-step seed.
+
+A step whose loss, gradients or updated weights are not finite is not applied: training
+stops with a :class:`Divergence` that says what went wrong first, and the weights stay as
+they were after the last good step.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from rnn_core.config import ExperimentConfig
+from rnn_core.models import SequenceModel
+from rnn_core.probes import ProbeSnapshot, SnapshotStore, take_snapshot
+from rnn_core.tasks import Batch, Task
+
+HISTORY_COLUMNS = ["step", "loss", "accuracy", "grad_norm", "grad_norm_clipped", "lr", "wall_time_s"]
+_GLOBAL_RNG = threading.Lock()  # torch's global generator is shared by every session in the process
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Run a block on torch's global generator seeded with ``seed``, then restore it; one thread at a time."""
+    with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Why training stopped: the step, what went non-finite first, the gradient norms just before, and what to try."""
+
+    step: int
+    quantity: str
+    recent_grad_norms: tuple[float, ...]
+    hint: str
+
+    def message(self) -> str:
+        recent = ", ".join(f"{n:.3g}" for n in self.recent_grad_norms) or "none yet"
+        return (
+            f"Training stopped at step {self.step}: {self.quantity} became infinite or NaN. "
+            f"Gradient norms of the last steps: {recent}. The model keeps its weights from step {self.step - 1}. {self.hint}"
+        )
+
+
+def make_optimizer(config: ExperimentConfig, params) -> torch.optim.Optimizer:
+    t = config.train
+    if t.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=t.lr, momentum=t.momentum)
+    if t.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=t.lr)
+    return torch.optim.Adam(params, lr=t.lr)
+
+
+def task_loss(task: Task, prediction: Tensor, target: Tensor, mask: Tensor) -> tuple[Tensor, float]:
+    """Mean loss over the steps that count, and accuracy (NaN for regression)."""
+    if task.mode == "many_to_many":
+        prediction, target = prediction[mask], target[mask]  # (N, O), (N, O) or (N,)
+    if task.kind == "regression":
+        return F.mse_loss(prediction, target), math.nan
+    loss = F.cross_entropy(prediction, target)
+    accuracy = (prediction.argmax(-1) == target).float().mean().item()
+    return loss, accuracy
+
+
+class Trainer:
+    """Owns one model, its optimiser, its data stream, its history and its probe snapshots."""
+
+    def __init__(self, config: ExperimentConfig, task: Task, snapshot_bytes: int = 10 * 2**20):
+        self.config, self.task = config, task
+        with seeded(config.seed):
+            self.model = SequenceModel(config.model, task)
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = make_optimizer(config, self.params)
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.step = 0
+        self.diverged: Divergence | None = None
+        self.elapsed = 0.0
+        self._rows: list[dict] = []
+        self._history: pd.DataFrame | None = None
+        self._pending: list[Batch] = []  # TBPTT chunks of the current batch still to train on
+        self._state = None  # hidden state carried between chunks of one batch
+        self.probe = task.probe_batch(config.train.probe_batch)
+        self.snapshots = SnapshotStore(snapshot_bytes)
+        if self.model.recurrent:
+            self.snapshots.add(take_snapshot(self.model, task, self.probe, step=0))
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """One row per step: ``step, loss, accuracy, grad_norm, grad_norm_clipped, lr, wall_time_s``."""
+        if self._history is None or len(self._history) != len(self._rows):
+            self._history = pd.DataFrame(self._rows, columns=HISTORY_COLUMNS)
+        return self._history
+
+    def run(self, steps: int) -> int:
+        """Train up to ``steps`` optimiser steps; returns how many were done (fewer if training diverged)."""
+        done = 0
+        while done < steps and self.diverged is None:
+            if self._train_step():
+                done += 1
+                if self.model.recurrent and self.step % self.config.train.probe_every == 0:
+                    self.snapshot()
+        return done
+
+    def snapshot(self) -> ProbeSnapshot:
+        """Take (and keep) a probe snapshot of the current model."""
+        snap = take_snapshot(self.model, self.task, self.probe, step=self.step)
+        self.snapshots.add(snap)
+        return snap
+
+    def _next_chunk(self) -> tuple[Batch, object]:
+        if not self._pending:
+            self._pending = self._chunks(self.task.sample(self.config.train.batch_size, self.generator))
+            self._state = None
+        return self._pending.pop(0), self._state
+
+    def _chunks(self, batch: Batch) -> list[Batch]:
+        """Split a batch for truncated BPTT: many-to-many into consecutive chunks, one step each."""
+        k = self.config.train.tbptt
+        if not k or k >= self.task.seq_len or not self.model.recurrent or self.task.mode != "many_to_many":
+            return [batch]
+        return [Batch(batch.x[:, s : s + k], batch.y[:, s : s + k], batch.mask[:, s : s + k]) for s in range(0, self.task.seq_len, k)]
+
+    def _forward(self, batch: Batch, state) -> Tensor:
+        """The prediction, with the many-to-one TBPTT prefix run without gradients."""
+        k, x = self.config.train.tbptt, batch.x
+        if k and self.model.recurrent and self.task.mode == "many_to_one" and k < x.size(1):
+            with torch.no_grad():
+                _, state = self.model.features(x[:, :-k], state)
+            x = x[:, -k:]
+        prediction, new_state = self.model(x, state)
+        self._state = _detach(new_state)
+        return prediction
+
+    def _train_step(self) -> bool:
+        start = time.perf_counter()
+        batch, state = self._next_chunk()
+        step = self.step + 1
+        self.model.train()
+        if self.config.model.dropout and self.config.model.num_layers > 1:
+            with seeded((self.config.seed * 1_000_003 + step) % 2**31):  # the same masks however steps are sliced
+                prediction = self._forward(batch, state)
+        else:
+            prediction = self._forward(batch, state)
+        loss, accuracy = task_loss(self.task, prediction, batch.y, batch.mask)
+        if not torch.isfinite(loss):
+            return self._stop(step, "the loss")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        clip = self.config.train.clip_norm
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.params, clip if clip > 0 else math.inf).item()
+        if not math.isfinite(grad_norm):  # one check for all gradients; find the culprit only when there is one
+            return self._stop(step, f"the gradient of {_first_non_finite(self.model, grads=True)}")
+        clipped = _norm([p.grad for p in self.params]) if clip > 0 and grad_norm > clip else grad_norm
+        before = [p.detach().clone() for p in self.params]
+        self.optimizer.step()
+        if not math.isfinite(_norm(self.params)):
+            name = _first_non_finite(self.model, grads=False)
+            with torch.no_grad():
+                for p, saved in zip(self.params, before):
+                    p.copy_(saved)
+            return self._stop(step, f"the parameter {name} after the update")
+        self.step = step
+        self.elapsed += time.perf_counter() - start
+        lr = self.optimizer.param_groups[0]["lr"]
+        self._rows.append(dict(zip(HISTORY_COLUMNS, (step, loss.item(), accuracy, grad_norm, clipped, lr, self.elapsed))))
+        return True
+
+    def _stop(self, step: int, quantity: str) -> bool:
+        recent = tuple(row["grad_norm"] for row in self._rows[-5:])
+        if self.config.train.clip_norm == 0:
+            hint = "Turn on gradient clipping, or lower the learning rate."
+        else:
+            hint = f"Lower the learning rate (now {self.config.train.lr:g}) or the clipping threshold."
+        self.diverged = Divergence(step, quantity, recent, hint)
+        self._pending, self._state = [], None
+        self.optimizer.zero_grad(set_to_none=True)
+        return False
+
+
+def _norm(tensors: list[Tensor]) -> float:
+    """The global 2-norm of a list of tensors (NaN or Inf if any element is)."""
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm([t.detach() for t in tensors if t is not None]))).item()
+
+
+def _first_non_finite(model, grads: bool) -> str:
+    for name, p in model.named_parameters():
+        t = p.grad if grads else p
+        if t is not None and not torch.isfinite(t).all():
+            return name
+    return "a parameter"
+
+
+def _detach(state):
+    if state is None:
+        return None
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
