@@ -66,6 +66,7 @@ class ModelConfig:
     dropout: float = 0.0
     init: str = "default"
     init_value: float = 1.0  # for init="constant": every weight and bias
+    memory_gate_bias: float = 0.0  # LSTM forget / GRU update gate bias at the start: 3 keeps ~95 % of the memory per step
     encoding: str = "onehot"  # characters and symbols: one-hot or a learned embedding
     embedding_dim: int = 8
     window: int = 5  # mlp: how many past steps it sees
@@ -77,6 +78,7 @@ class ModelConfig:
         _check_range("dropout", self.dropout, 0.0, 0.9)
         _check_choice("init", self.init, INITS)
         _check_range("init_value", self.init_value, -10.0, 10.0)
+        _check_range("memory_gate_bias", self.memory_gate_bias, -10.0, 10.0)
         _check_choice("encoding", self.encoding, ENCODINGS)
         _check_range("embedding_dim", self.embedding_dim, 1, 256)
         _check_range("window", self.window, 1, 200)

@@ -132,7 +132,12 @@ class SequenceModel(nn.Module):
 
 
 def initialise(model: SequenceModel, config: ModelConfig) -> None:
-    """PyTorch's default (already applied), orthogonal recurrent blocks, or every parameter one constant."""
+    """PyTorch's default (already applied), orthogonal recurrent blocks, or every parameter one constant.
+
+    Then, for gated cells, ``memory_gate_bias`` on the gate that keeps the memory: the LSTM's forget gate f and the
+    GRU's update gate z (rows H..2H of both cells' biases). With PyTorch's default the gate starts near 0.5, so a
+    memory halves at every step and so does its gradient; a bias of 3 starts it near 0.95 (Gers et al., 2000).
+    """
     if config.init == "constant":
         with torch.no_grad():
             for p in model.parameters():
@@ -143,6 +148,12 @@ def initialise(model: SequenceModel, config: ModelConfig) -> None:
             if name.startswith("weight_hh"):
                 for block in range(p.shape[0] // H):  # one H×H block per gate
                     nn.init.orthogonal_(p.data[block * H : (block + 1) * H])
+    if config.memory_gate_bias and config.cell in ("lstm", "gru") and config.init != "constant":
+        H = config.hidden_size
+        with torch.no_grad():
+            for name, p in model.rnn.named_parameters():
+                if name.startswith("bias_"):
+                    p[H : 2 * H] = config.memory_gate_bias if name.startswith("bias_ih") else 0.0
 
 
 def count_parameters(model: nn.Module) -> int:

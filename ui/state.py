@@ -1,0 +1,71 @@
+"""The session's experiment, and every session-state key the app uses, in one place.
+
+One :class:`Experiment` per browser session holds the trainer (model, optimiser,
+history, snapshots) and a lock. Training code takes a plain reference to it first and
+then works on plain objects under the lock: a read of ``st.session_state`` can stop the
+script mid-step, and a new run can start while the old one still trains.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from rnn_core.config import ExperimentConfig
+from rnn_core.tasks import Task, make_task
+from rnn_core.training import Trainer
+
+EXPERIMENT = "experiment"  # the Experiment object
+CONFIG_WIDGET_PREFIX = "cfg__"  # sidebar widgets: cfg__<section>__<field>
+SLICE_SECONDS = 0.25  # training time per refresh: short enough to keep the page responsive
+REFRESH_SECONDS = 1.0  # how often running pages redraw
+
+
+@dataclass
+class Experiment:
+    """What one session is training. Everything here is plain Python: safe to use under ``lock`` only."""
+
+    config: ExperimentConfig
+    trainer: Trainer
+    running: bool = False
+    steps_per_second: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def task(self) -> Task:
+        return self.trainer.task
+
+    def advance(self, seconds: float = SLICE_SECONDS, max_steps: int | None = None) -> int:
+        """Train for about ``seconds`` (or ``max_steps``) under the lock; returns the steps done."""
+        with self.lock:
+            trainer, done, start = self.trainer, 0, time.perf_counter()
+            while trainer.diverged is None and (max_steps is None or done < max_steps):
+                done += trainer.run(1)
+                if max_steps is None and time.perf_counter() - start >= seconds:
+                    break
+            elapsed = time.perf_counter() - start
+            if done and elapsed > 0:
+                self.steps_per_second = done / elapsed
+            if trainer.diverged is not None:
+                self.running = False
+            return done
+
+    def rebuild(self, config: ExperimentConfig, task: Task) -> None:
+        """Start over with a new configuration (the caller has made sure the user asked for it)."""
+        trainer = Trainer(config, task)
+        with self.lock:
+            self.config, self.trainer, self.running, self.steps_per_second = config, trainer, False, 0.0
+
+
+def new_experiment(config: ExperimentConfig) -> Experiment:
+    return Experiment(config, Trainer(config, make_task(config.task)))
+
+
+def current_experiment() -> Experiment:
+    """The session's experiment, created with the default configuration on first use."""
+    if EXPERIMENT not in st.session_state:
+        st.session_state[EXPERIMENT] = new_experiment(ExperimentConfig())
+    return st.session_state[EXPERIMENT]
