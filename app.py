@@ -1,19 +1,29 @@
 """RNN Explorer: the entry point. `streamlit run app.py`.
 
-Sets the page up and hands navigation to st.navigation; every view lives in pages/.
+Sets the page up, draws the sidebar every page shares (training controls and the model
+builder) and hands navigation to st.navigation; every view lives in pages/.
 """
 
 import streamlit as st
+import torch
+
+from ui.sidebar import model_builder
+from ui.state import current_experiment
+from ui.training import training_panel
+
+torch.set_num_threads(1)  # per process: small models train fastest on one thread, and sessions share the cores
 
 st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide")
 
+pages = [
+    st.Page("pages/train.py", title="Train", default=True),
+    st.Page("pages/inside_a_layer.py", title="Inside a layer"),
+]
+navigation = st.navigation(pages)
+
 with st.sidebar:
     st.markdown("## RNN Explorer")
-    st.caption("Build, train and look inside recurrent neural networks.")
+    training_panel()
+    model_builder(current_experiment())
 
-navigation = st.navigation(
-    [
-        st.Page("pages/inside_a_layer.py", title="Inside a layer", icon="🔬", default=True),
-    ]
-)
 navigation.run()

@@ -76,3 +76,67 @@ def gradient_norm_chart(norms: np.ndarray, title: str, value_label: str = "‖�
     fig.update_xaxes(title_text="time step t", range=[0.5, len(norms) + 0.5])
     fig.update_yaxes(title_text=value_label, title_standoff=12, type="log", exponentformat="power")
     return fig
+
+
+def loss_curve(steps: np.ndarray, losses: np.ndarray, probe_steps: np.ndarray, probe_losses: np.ndarray) -> go.Figure:
+    """Training loss per step and the loss on the fixed probe batch, on a log scale."""
+    fig = go.Figure(layout={"template": LECTURE_TEMPLATE, "title": {"text": "Loss during training"}})
+    fig.add_trace(
+        go.Scatter(
+            x=steps,
+            y=losses,
+            mode="lines",
+            name="training batch",
+            line={"width": 2},
+            hovertemplate="step %{x}<br>loss %{y:.4g}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=probe_steps,
+            y=probe_losses,
+            mode="markers+lines",
+            name="probe batch",
+            marker={"size": 9},
+            line={"dash": "dot"},
+            hovertemplate="step %{x}<br>probe loss %{y:.4g}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text="training step")
+    fig.update_yaxes(title_text="loss (log scale)", type="log", exponentformat="power")
+    fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+    return fig
+
+
+def sequence_prediction_chart(labels: list[str], inputs: np.ndarray, targets: np.ndarray, predictions: np.ndarray, title: str) -> go.Figure:
+    """One probe sequence: input x_t, target y_t and prediction ŷ_t against time (regression, many-to-many)."""
+    t = np.arange(1, len(targets) + 1)
+    fig = go.Figure(layout={"template": LECTURE_TEMPLATE, "title": {"text": title}})
+    fig.add_trace(
+        go.Scatter(
+            x=t,
+            y=inputs,
+            name="input x_t",
+            mode="lines",
+            line={"color": "#999999", "width": 2},
+            customdata=labels,
+            hovertemplate="t=%{x}<br>x_t=%{customdata}<extra></extra>",
+        )
+    )
+    fig.add_trace(go.Scatter(x=t, y=targets, name="target y_t", mode="lines+markers", line={"width": 3}))
+    fig.add_trace(go.Scatter(x=t, y=predictions, name="prediction ŷ_t", mode="lines+markers", line={"width": 3, "dash": "dash"}))
+    fig.update_xaxes(title_text="time step t")
+    fig.update_yaxes(title_text="value (as the network sees it)")
+    fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+    return fig
+
+
+def answers_chart(targets: np.ndarray, predictions: np.ndarray, title: str, value_label: str) -> go.Figure:
+    """Target against prediction for each probe sequence (many-to-one tasks)."""
+    samples = [f"sequence {i + 1}" for i in range(len(targets))]
+    fig = go.Figure(layout={"template": LECTURE_TEMPLATE, "title": {"text": title}})
+    fig.add_trace(go.Bar(x=samples, y=targets, name="target"))
+    fig.add_trace(go.Bar(x=samples, y=predictions, name="prediction"))
+    fig.update_yaxes(title_text=value_label)
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+    return fig

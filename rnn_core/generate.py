@@ -16,8 +16,7 @@ def _check(model: SequenceModel, task: Characters) -> None:
         raise ValueError("the windowing MLP cannot generate text step by step; choose a recurrent cell")
 
 
-def sample_text(model: SequenceModel, task: Characters, prompt: str, length: int, temperature: float = 1.0,
-                seed: int = 0) -> str:  # fmt: skip
+def sample_text(model: SequenceModel, task: Characters, prompt: str, length: int, temperature: float = 1.0, seed: int = 0) -> str:
     """The prompt followed by ``length`` sampled characters; scores are divided by ``temperature`` before the softmax.
 
     A low temperature picks the likeliest character almost always; a high one samples nearly uniformly.

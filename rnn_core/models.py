@@ -76,8 +76,15 @@ class SequenceModel(nn.Module):
             fused = {"rnn_tanh": nn.RNN, "rnn_relu": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[config.cell]
             extra = {"nonlinearity": config.cell[4:]} if config.cell.startswith("rnn") else {}
             dropout = config.dropout if config.num_layers > 1 else 0.0
-            self.rnn = fused(features, config.hidden_size, config.num_layers, batch_first=True, dropout=dropout,
-                             bidirectional=config.bidirectional, **extra)  # fmt: skip
+            self.rnn = fused(
+                features,
+                config.hidden_size,
+                config.num_layers,
+                batch_first=True,
+                dropout=dropout,
+                bidirectional=config.bidirectional,
+                **extra,
+            )
         self.head = nn.Linear(self.num_directions * config.hidden_size, task.output_size)
         initialise(self, config)
 
@@ -124,8 +131,9 @@ class SequenceModel(nn.Module):
         cls = {"rnn_tanh": layers.RNN, "rnn_relu": layers.RNN, "lstm": layers.LSTM, "gru": layers.GRU}[self.cell]
         extra = {"nonlinearity": self.cell[4:]} if self.cell.startswith("rnn") else {}
         rnn = self.rnn
-        twin = cls(rnn.input_size, rnn.hidden_size, rnn.num_layers, batch_first=True, bidirectional=rnn.bidirectional,
-                   device="meta", **extra)  # fmt: skip
+        twin = cls(
+            rnn.input_size, rnn.hidden_size, rnn.num_layers, batch_first=True, bidirectional=rnn.bidirectional, device="meta", **extra
+        )
         for name, param in rnn.named_parameters():
             setattr(twin, name, param)  # the same Parameter objects: nothing is copied, nothing can drift
         return twin.eval()
@@ -160,8 +168,9 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def parameter_formula(cell: str, input_size: int, hidden_size: int, output_size: int, num_layers: int = 1,
-                      bidirectional: bool = False) -> int:  # fmt: skip
+def parameter_formula(
+    cell: str, input_size: int, hidden_size: int, output_size: int, num_layers: int = 1, bidirectional: bool = False
+) -> int:
     """The notes' count, (H·H_in + H) + (H·H + H) + (k·H + k) for one plain RNN layer and its head,
     with G = 3 (GRU) or 4 (LSTM) times the recurrent part, D = 2 directions, and D·H inputs to layers above the first.
     """

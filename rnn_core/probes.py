@@ -74,6 +74,7 @@ class ProbeSnapshot:
     """
 
     step: int
+    loss: float  # the task's loss on the probe batch
     hidden: np.ndarray  # (LD, B, T, H)
     cell: np.ndarray | None  # (LD, B, T, H), LSTM only
     gates: dict[str, np.ndarray]  # each (LD, B, T, H)
@@ -141,14 +142,18 @@ def take_snapshot(model, task, batch, step: int) -> ProbeSnapshot:
         loss_tau, _ = task_loss(task, at_tau.unsqueeze(1), batch.y[:, tau : tau + 1], batch.mask[:, tau : tau + 1])
     else:
         loss_tau = loss
-    score = at_tau.gather(-1, batch.y[:, tau : tau + 1] if task.mode == "many_to_many" else batch.y.unsqueeze(-1)).sum() \
-        if task.kind == "classification" else at_tau.sum()  # fmt: skip
+    score = (
+        at_tau.gather(-1, batch.y[:, tau : tau + 1] if task.mode == "many_to_many" else batch.y.unsqueeze(-1)).sum()
+        if task.kind == "classification"
+        else at_tau.sum()
+    )
     grad_norm = rec.hidden_grad_norm(loss)
     grad_norm_last = rec.hidden_grad_norm(loss_tau)
     (x_grad,) = torch.autograd.grad(score, encoded)  # (B, T, F)
     kind = model.cell
     return ProbeSnapshot(
         step=step,
+        loss=loss.item(),
         hidden=rec.hidden.numpy(),
         cell=None if rec.cell is None else rec.cell.numpy(),
         gates={g: v.numpy() for g, v in rec.gates.items()},

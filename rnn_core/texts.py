@@ -84,7 +84,8 @@ def check_user_text(text: str, seq_len: int) -> str:
     if len(text) > MAX_USER_TEXT:
         raise ValueError(f"the text has {len(text):,} characters; the limit is {MAX_USER_TEXT:,}")
     if len(text) < seq_len + 1:
-        raise ValueError(f"the text has {len(text)} characters; a sequence length of {seq_len} needs at least {seq_len + 1}")
+        plural = "s" if len(text) != 1 else ""
+        raise ValueError(f"the text has {len(text)} character{plural}; a sequence length of {seq_len} needs at least {seq_len + 1}")
     vocab = set(text)
     if len(vocab) < 2:
         raise ValueError("the text uses a single character: a model has nothing to predict; use at least two different characters")

@@ -183,7 +183,9 @@ class Trainer:
 
     def _stop(self, step: int, quantity: str) -> bool:
         recent = tuple(row["grad_norm"] for row in self._rows[-5:])
-        if self.config.train.clip_norm == 0:
+        if step == 1 and quantity == "the loss":
+            hint = "The untrained model already overflows: start from smaller weights (the default initialisation) or a tanh cell."
+        elif self.config.train.clip_norm == 0:
             hint = "Turn on gradient clipping, or lower the learning rate."
         else:
             hint = f"Lower the learning rate (now {self.config.train.lr:g}) or the clipping threshold."

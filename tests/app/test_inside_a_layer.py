@@ -10,6 +10,15 @@ import rnn_core
 from rnn_core.probes import sine_wave, snapshot_layer
 from tests.app.conftest import decode, plotly_figures
 
+
+@pytest.fixture
+def app(app):
+    """This page, opened from the app's navigation."""
+    app.switch_page("pages/inside_a_layer.py").run()
+    assert not app.exception
+    return app
+
+
 CHARTS_PER_CELL = {"RNN (tanh)": 2, "RNN (ReLU)": 2, "LSTM": 2 + 1 + 4, "GRU": 2 + 3}
 
 

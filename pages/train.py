@@ -1,0 +1,70 @@
+"""Train: the loss falling, the model's answers on the probe sequences, and the model at a glance."""
+
+import math
+
+import numpy as np
+import streamlit as st
+import torch
+
+from rnn_core.figures import answers_chart, loss_curve, sequence_prediction_chart
+from rnn_core.models import CELL_TITLES, count_parameters
+from rnn_core.reports import parameter_table, prediction_table
+from ui.charts import show_figure
+from ui.live import live_view
+from ui.state import Experiment, current_experiment
+
+st.title("Train")
+exp = current_experiment()
+st.markdown(f"**{exp.task.title}.** {exp.task.description}")
+sample = st.radio(
+    "Probe sequence", list(range(exp.config.train.probe_batch)), format_func=lambda i: f"#{i + 1}", horizontal=True, key="train_sample"
+)
+
+
+def draw(exp: Experiment) -> None:
+    trainer = exp.trainer
+    if trainer.diverged:
+        st.error(trainer.diverged.message())
+    history = trainer.history
+    cols = st.columns(4)
+    cols[0].metric("Step", f"{trainer.step:,}")
+    cols[1].metric("Loss", f"{history.loss.iloc[-1]:.4g}" if len(history) else "–")
+    if exp.task.kind == "classification":
+        cols[2].metric("Accuracy", f"{history.accuracy.iloc[-1]:.0%}" if len(history) else "–")
+    cols[3].metric("Parameters", f"{count_parameters(trainer.model):,}")
+
+    if len(history):
+        snaps = trainer.snapshots.items
+        fig = loss_curve(
+            history.step.to_numpy(), history.loss.to_numpy(), np.array([s.step for s in snaps]), np.array([s.loss for s in snaps])
+        )
+        show_figure(fig)
+    else:
+        st.info("Press **Train** (or **Step**) in the sidebar: the loss curve appears here as the model learns.")
+
+    with exp.lock, torch.no_grad():
+        probe = trainer.probe
+        prediction, _ = trainer.model(probe.x)  # the model as it is now, on the fixed probe batch
+    task, i = exp.task, min(sample, len(probe.x) - 1)
+    st.subheader("Answers on the probe sequences")
+    if task.kind == "classification":
+        st.dataframe(prediction_table(task, probe, prediction, i), width="stretch")
+    elif task.mode == "many_to_many":
+        title = f"Probe sequence #{i + 1}: target and prediction"
+        show_figure(
+            sequence_prediction_chart(
+                task.input_labels(probe.x[i]), probe.x[i, :, 0].numpy(), probe.y[i, :, 0].numpy(), prediction[i, :, 0].numpy(), title
+            )
+        )
+    else:
+        show_figure(answers_chart(probe.y[:, 0].numpy(), prediction[:, 0].numpy(), "The sum of the two marked numbers", "sum"))
+
+
+live_view(draw)
+
+with st.expander(f"The model: {CELL_TITLES[exp.config.model.cell]}, {count_parameters(exp.trainer.model):,} parameters"):
+    st.dataframe(parameter_table(exp.trainer.model), width="stretch", hide_index=True)
+    loss_name = "cross-entropy" if exp.task.kind == "classification" else "mean squared error"
+    st.caption(f"Loss: {loss_name}, averaged over the steps that count. Probe batch: {exp.config.train.probe_batch} fixed sequences.")
+    if math.isfinite(exp.steps_per_second) and exp.steps_per_second:
+        st.caption(f"Last training speed: {exp.steps_per_second:,.0f} steps per second.")

@@ -1,0 +1,210 @@
+"""The sidebar's model builder: widgets → a draft ExperimentConfig → a new model, when the user says so.
+
+Widgets keep their values under ``cfg__<section>__<field>`` keys, seeded from the applied
+configuration whenever a key is missing (Streamlit drops the state of widgets a run does
+not draw). A draft that differs from the applied configuration rebuilds at once while
+nothing is trained yet; after that, only on the user's click.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import streamlit as st
+
+from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
+from rnn_core.models import CELL_TITLES
+from rnn_core.tasks import make_task
+from rnn_core.texts import decode_upload, numeric_columns
+from ui.state import CONFIG_WIDGET_PREFIX, Experiment
+
+TASK_TITLES = {
+    "next_number": "Next number (counting)",
+    "sine": "Sine wave",
+    "copy": "Copy after a delay",
+    "adding": "Adding problem",
+    "parity": "Parity of bits",
+    "characters": "Next character (text)",
+    "series": "Your own series (CSV)",
+}
+TEXT_TITLES = {
+    "hello": "hello (the notes)",
+    "brackets": "Nested brackets",
+    "arithmetic": "Sums like 12+7=19",
+    "grammar": "Small grammar",
+    "custom": "Your own text",
+}
+LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+SECTIONS = {"task": TaskConfig, "model": ModelConfig, "train": TrainConfig}
+USER_TEXT, USER_COLUMNS, USER_COLUMN = "user_text", "user_columns", "user_column"
+
+
+def key(section: str, name: str) -> str:
+    return f"{CONFIG_WIDGET_PREFIX}{section}__{name}"
+
+
+def seed_widget_state(config: ExperimentConfig) -> None:
+    """Give every missing widget key the applied configuration's value."""
+    for section in SECTIONS:
+        for f in fields(getattr(config, section)):
+            st.session_state.setdefault(key(section, f.name), getattr(getattr(config, section), f.name))
+    st.session_state.setdefault(key("run", "seed"), config.seed)
+
+
+def revert_widgets(config: ExperimentConfig) -> None:
+    """Put the widgets back to the applied configuration (an on_click callback: runs before the widgets exist)."""
+    for section in SECTIONS:
+        for f in fields(getattr(config, section)):
+            st.session_state[key(section, f.name)] = getattr(getattr(config, section), f.name)
+    st.session_state[key("run", "seed")] = config.seed
+
+
+def draft_config() -> ExperimentConfig:
+    """The configuration the widgets describe; ValueError if a value is out of range."""
+    built = {name: cls(**{f.name: st.session_state[key(name, f.name)] for f in fields(cls)}) for name, cls in SECTIONS.items()}
+    return ExperimentConfig(**built, seed=int(st.session_state[key("run", "seed")]))
+
+
+def task_widgets() -> None:
+    name = st.selectbox("Task", list(TASK_TITLES), format_func=TASK_TITLES.get, key=key("task", "name"))
+    if name == "copy":
+        st.slider("Delay (steps to remember)", 2, 100, key=key("task", "delay"))
+        st.slider("Symbols", 2, 10, key=key("task", "symbols"))
+    else:
+        st.slider("Sequence length T", 2, 200, key=key("task", "seq_len"))
+    if name == "sine":
+        st.slider("Period (steps per cycle)", 4.0, 100.0, step=1.0, key=key("task", "period"))
+        st.slider("Noise", 0.0, 0.5, step=0.05, key=key("task", "noise"))
+        st.slider("Forecast horizon", 1, 20, key=key("task", "horizon"))
+    if name == "next_number":
+        st.number_input("Count to", 3, 100_000, key=key("task", "count_to"))
+    if name == "characters":
+        source = st.selectbox("Text", list(TEXT_TITLES), format_func=TEXT_TITLES.get, key=key("task", "text_source"))
+        if source == "custom":
+            user_text_widgets()
+    if name == "series":
+        user_series_widgets()
+
+
+def user_text_widgets() -> None:
+    upload = st.file_uploader("Upload a UTF-8 text file", type=["txt", "md", "csv", "py"], key="upload_text")
+    if upload is not None:
+        try:
+            st.session_state[USER_TEXT] = decode_upload(upload.getvalue())
+        except ValueError as e:
+            st.error(f"That file was not used: {e}.")
+    pasted = st.text_area("…or paste text", value=st.session_state.get(USER_TEXT, ""), height=120, key="paste_text")
+    if pasted and pasted != st.session_state.get(USER_TEXT):
+        st.session_state[USER_TEXT] = pasted
+
+
+def user_series_widgets() -> None:
+    upload = st.file_uploader("Upload a CSV file", type=["csv", "txt"], key="upload_csv")
+    if upload is not None:
+        try:
+            st.session_state[USER_COLUMNS] = numeric_columns(upload.getvalue())
+        except ValueError as e:
+            st.error(f"That file was not used: {e}.")
+    columns = st.session_state.get(USER_COLUMNS)
+    if columns:
+        st.selectbox("Column", list(columns), key=USER_COLUMN)
+    else:
+        st.info("Upload a CSV file with at least one numeric column.")
+
+
+def model_widgets(task_name: str) -> None:
+    cell = st.selectbox("Cell", list(CELL_TITLES), format_func=CELL_TITLES.get, key=key("model", "cell"))
+    st.select_slider("Hidden units H", [1, 2, 3, 4, 8, 16, 32, 64, 128, 256], key=key("model", "hidden_size"))
+    st.slider("Layers", 1, 4, key=key("model", "num_layers"))
+    allows = task_name in ("adding", "parity")
+    if not allows:
+        st.session_state[key("model", "bidirectional")] = False
+    st.checkbox(
+        "Bidirectional",
+        key=key("model", "bidirectional"),
+        disabled=not allows or cell == "mlp",
+        help="Only for tasks that answer after the whole sequence: elsewhere reading ahead would see the answer.",
+    )
+    st.slider(
+        "Dropout between layers",
+        0.0,
+        0.5,
+        step=0.05,
+        key=key("model", "dropout"),
+        disabled=st.session_state[key("model", "num_layers")] == 1,
+    )
+    st.selectbox(
+        "Initialisation",
+        ["default", "orthogonal", "constant"],
+        key=key("model", "init"),
+        format_func={"default": "PyTorch default", "orthogonal": "Orthogonal W_hh", "constant": "Every weight = a constant"}.get,
+    )
+    if st.session_state[key("model", "init")] == "constant":
+        st.number_input("Constant", -10.0, 10.0, step=0.5, key=key("model", "init_value"))
+    if cell in ("lstm", "gru"):
+        st.slider(
+            "Memory gate bias (forget / update)",
+            0.0,
+            5.0,
+            step=0.5,
+            key=key("model", "memory_gate_bias"),
+            help="Starts the LSTM's forget gate (GRU's update gate) open: 3 keeps about 95 % of the memory per step.",
+        )
+    if cell == "mlp":
+        st.slider("Window (steps the MLP sees)", 1, 50, key=key("model", "window"))
+    if task_name in ("characters", "copy"):
+        st.selectbox(
+            "Input encoding",
+            ["onehot", "embedding"],
+            key=key("model", "encoding"),
+            format_func={"onehot": "One-hot", "embedding": "Learned embedding"}.get,
+        )
+
+
+def training_widgets() -> None:
+    st.selectbox(
+        "Optimiser",
+        ["adam", "sgd", "rmsprop"],
+        key=key("train", "optimizer"),
+        format_func={"adam": "Adam", "sgd": "SGD with momentum", "rmsprop": "RMSprop"}.get,
+    )
+    lr_key = key("train", "lr")
+    options = sorted(set(LEARNING_RATES) | {st.session_state[lr_key]})
+    st.select_slider("Learning rate", options, key=lr_key)
+    st.select_slider("Batch size", [1, 4, 8, 16, 32, 64, 128, 256], key=key("train", "batch_size"))
+    st.select_slider(
+        "Clip gradient norm at",
+        [0.0, 0.1, 0.5, 1.0, 5.0, 10.0],
+        key=key("train", "clip_norm"),
+        format_func=lambda v: "off" if v == 0 else f"{v:g}",
+    )
+    st.slider("Truncated BPTT length (0 = whole sequence)", 0, 100, key=key("train", "tbptt"))
+    st.number_input("Seed", 0, 2**31 - 1, key=key("run", "seed"))
+
+
+def model_builder(exp: Experiment) -> None:
+    """Draw the builder and apply the draft when that loses nothing or the user asks."""
+    seed_widget_state(exp.config)
+    with st.expander("Task", expanded=True):
+        task_widgets()
+    with st.expander("Model", expanded=True):
+        model_widgets(st.session_state[key("task", "name")])
+    with st.expander("Training", expanded=False):
+        training_widgets()
+    try:
+        draft = draft_config()
+        if draft == exp.config:
+            return
+        columns = st.session_state.get(USER_COLUMNS) or {}
+        column = st.session_state.get(USER_COLUMN)
+        task = make_task(draft.task, user_text=st.session_state.get(USER_TEXT), user_series=columns.get(column), column=column or "value")
+    except ValueError as e:
+        st.error(str(e)[:1].upper() + str(e)[1:] + ".")
+        return
+    if exp.trainer.step == 0 and not exp.running:
+        exp.rebuild(draft, task)
+        return
+    st.warning(f"These settings need a new model. The current one (trained for {exp.trainer.step} steps) stays until you choose.")
+    left, right = st.columns(2)
+    left.button("Rebuild", on_click=exp.rebuild, args=(draft, task), type="primary", key="rebuild")
+    right.button("Keep model", on_click=revert_widgets, args=(exp.config,), key="revert")
