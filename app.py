@@ -17,6 +17,7 @@ st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide")
 
 pages = [
     st.Page("pages/train.py", title="Train", default=True),
+    st.Page("pages/hidden_states.py", title="Hidden states"),
     st.Page("pages/inside_a_layer.py", title="Inside a layer"),
 ]
 navigation = st.navigation(pages)

@@ -27,11 +27,12 @@ LECTURE_TEMPLATE = go.layout.Template(
 )
 
 
-def state_heatmap(values: np.ndarray, title: str, value_label: str, bounded: bool = False) -> go.Figure:
+def state_heatmap(values: np.ndarray, title: str, value_label: str, bounded: bool = False, x_labels: list[str] | None = None) -> go.Figure:
     """Unit × time heatmap of a state or gate, ``values`` shaped ``(T, H)``.
 
     ``bounded`` is for gates that live in [0, 1] (a sequential scale from 0 to 1);
     otherwise the scale is diverging and centred on 0, so sign reads as colour.
+    ``x_labels`` names each step's input (a character, a number) under the axis when there are few steps.
     """
     values = np.asarray(values, dtype=float)  # (T, H)
     if values.ndim != 2:
@@ -48,6 +49,8 @@ def state_heatmap(values: np.ndarray, title: str, value_label: str, bounded: boo
     )
     fig = go.Figure(heatmap, layout={"template": LECTURE_TEMPLATE, "title": {"text": title}})
     fig.update_xaxes(title_text="time step t")
+    if x_labels is not None and steps <= 60:
+        fig.update_xaxes(title_text="input x_t at each step", tickvals=np.arange(1, steps + 1), ticktext=x_labels, tickangle=0)
     fig.update_yaxes(title_text="hidden unit", autorange="reversed", dtick=1 if units <= 16 else None)
     return fig
 
@@ -139,4 +142,66 @@ def answers_chart(targets: np.ndarray, predictions: np.ndarray, title: str, valu
     fig.add_trace(go.Bar(x=samples, y=predictions, name="prediction"))
     fig.update_yaxes(title_text=value_label)
     fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+    return fig
+
+
+def unit_lines(values: np.ndarray, units: list[int], title: str, value_label: str = "h_t") -> go.Figure:
+    """Chosen units' activations against time, ``values`` shaped ``(T, H)``."""
+    t = np.arange(1, len(values) + 1)
+    fig = go.Figure(layout={"template": LECTURE_TEMPLATE, "title": {"text": title}})
+    for unit in units:
+        fig.add_trace(go.Scatter(x=t, y=values[:, unit], mode="lines+markers", name=f"unit {unit}", line={"width": 3}))
+    fig.update_xaxes(title_text="time step t")
+    fig.update_yaxes(title_text=value_label)
+    return fig
+
+
+def trajectory_2d(coords: np.ndarray, explained: np.ndarray, labels: list[str], title: str) -> go.Figure:
+    """The path of h_t through its two main directions, coloured by time, each point labelled with its input."""
+    t = np.arange(1, len(coords) + 1)
+    fig = go.Figure(layout={"template": LECTURE_TEMPLATE, "title": {"text": title}})
+    fig.add_trace(go.Scatter(x=coords[:, 0], y=coords[:, 1], mode="lines", line={"color": "#bbbbbb", "width": 1.5}, showlegend=False))
+    fig.add_trace(
+        go.Scatter(
+            x=coords[:, 0],
+            y=coords[:, 1],
+            mode="markers",
+            showlegend=False,
+            marker={"size": 11, "color": t, "colorscale": "Viridis", "colorbar": {"title": {"text": "t"}}, "line": {"width": 0.5}},
+            customdata=np.stack([t, np.array(labels, dtype=object)], axis=-1),
+            hovertemplate="t=%{customdata[0]}<br>input %{customdata[1]}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text=f"direction 1 ({explained[0]:.0%} of the variance)")
+    fig.update_yaxes(title_text=f"direction 2 ({explained[1]:.0%})")
+    return fig
+
+
+def text_activation(chars: list[str], activations: np.ndarray, title: str, per_row: int = 40) -> go.Figure:
+    """Characters laid out as text, each cell coloured by a unit's activation (−1 blue … +1 red)."""
+    n = len(chars)
+    rows = max(1, -(-n // per_row))
+    z = np.full((rows, per_row), np.nan)
+    text = np.full((rows, per_row), "", dtype=object)
+    for i, (c, a) in enumerate(zip(chars, activations)):
+        z[i // per_row, i % per_row] = a
+        text[i // per_row, i % per_row] = c
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 18},
+            colorscale="RdBu_r",
+            zmin=-1,
+            zmax=1,
+            xgap=2,
+            ygap=2,
+            colorbar={"title": {"text": "h"}, "tickvals": [-1, 0, 1], "thickness": 14},
+            hovertemplate="%{text}: %{z:.3f}<extra></extra>",
+        ),
+        layout={"template": LECTURE_TEMPLATE, "title": {"text": title}, "height": max(240, 130 + 44 * rows)},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed")
     return fig

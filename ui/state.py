@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from rnn_core.config import ExperimentConfig
+from rnn_core.probes import ProbeSnapshot, take_snapshot
 from rnn_core.tasks import Task, make_task
 from rnn_core.training import Trainer
 
@@ -32,6 +33,7 @@ class Experiment:
     trainer: Trainer
     running: bool = False
     steps_per_second: float = 0.0
+    live_snapshot: ProbeSnapshot | None = None  # the current model's insides, taken when a page asks for "now"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -53,11 +55,20 @@ class Experiment:
                 self.running = False
             return done
 
+    def snapshot_now(self) -> ProbeSnapshot:
+        """A snapshot of the model as it is at this step (taken once per step, under the lock)."""
+        with self.lock:
+            trainer = self.trainer
+            if self.live_snapshot is None or self.live_snapshot.step != trainer.step:
+                self.live_snapshot = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step)
+            return self.live_snapshot
+
     def rebuild(self, config: ExperimentConfig, task: Task) -> None:
         """Start over with a new configuration (the caller has made sure the user asked for it)."""
         trainer = Trainer(config, task)
         with self.lock:
             self.config, self.trainer, self.running, self.steps_per_second = config, trainer, False, 0.0
+            self.live_snapshot = None
 
 
 def new_experiment(config: ExperimentConfig) -> Experiment:

@@ -1,0 +1,64 @@
+"""Hidden states: what every unit does at every step, a few units up close, and the path of h_t."""
+
+import streamlit as st
+
+from rnn_core.analysis import pca_2d, top_units
+from rnn_core.figures import state_heatmap, text_activation, trajectory_2d, unit_lines
+from rnn_core.tasks import Characters
+from ui.charts import show_figure
+from ui.live import live_view
+from ui.replay import replay_snapshot
+from ui.state import Experiment, current_experiment
+
+st.title("Hidden states")
+st.markdown(
+    "Every hidden unit's value h_t at every step of one probe sequence. Look for units that switch at a particular input, "
+    "count, or hold a value for many steps: that is the network's memory at work."
+)
+exp = current_experiment()
+if not exp.trainer.model.recurrent:
+    st.info("The windowing MLP keeps no state from step to step, so there is no h_t to show. Choose a recurrent cell in the sidebar.")
+    st.stop()
+
+config = exp.config
+cols = st.columns(3)
+sample = cols[0].selectbox("Probe sequence", range(config.train.probe_batch), format_func=lambda i: f"#{i + 1}", key="hidden_sample")
+layer = cols[1].selectbox("Layer", range(config.model.num_layers), format_func=lambda i: f"layer {i + 1}", key="hidden_layer")
+direction = 0
+if exp.trainer.model.num_directions == 2:
+    direction = cols[2].radio("Direction", [0, 1], format_func=["forward", "reverse"].__getitem__, key="hidden_direction", horizontal=True)
+
+
+def draw(exp: Experiment) -> None:
+    snap = replay_snapshot(exp, "hidden_replay")
+    task, probe = exp.task, exp.trainer.probe
+    row = layer * exp.trainer.model.num_directions + direction
+    i = min(sample, snap.hidden.shape[1] - 1)
+    values = snap.hidden[row, i]  # (T, H)
+    labels = task.input_labels(probe.x[i])
+    where = f"layer {layer + 1}" + (", reverse" if direction else "") + f", step {snap.step:,}"
+    show_figure(state_heatmap(values, f"Hidden state h_t of every unit ({where})", "h", x_labels=labels))
+
+    best = top_units(snap.hidden[row], k=min(3, values.shape[1]))
+    units = st.multiselect(
+        "Units up close",
+        range(values.shape[1]),
+        default=best,
+        key=f"hidden_units_{row}_{values.shape[1]}",
+        help="Preselected: the units whose value varies most over the probe sequences.",
+    )
+    left, right = st.columns(2)
+    if units:
+        show_figure(unit_lines(values, units, "Chosen units over time"), left)
+    else:
+        left.info("Choose one or more units to follow them over time.")
+    coords, explained = pca_2d(values)
+    show_figure(trajectory_2d(coords, explained, labels, "The path of h_t (its two main directions)"), right)
+
+    if isinstance(task, Characters) and units:
+        chars = [task.vocab[int(c)] for c in probe.x[i]]
+        unit = units[0]
+        show_figure(text_activation(chars, values[:, unit], f"Unit {unit} over the text: red where it is high, blue where low"))
+
+
+live_view(draw)
