@@ -18,6 +18,10 @@ st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide")
 pages = [
     st.Page("pages/train.py", title="Train", default=True),
     st.Page("pages/hidden_states.py", title="Hidden states"),
+    st.Page("pages/loss_over_time.py", title="Loss over time"),
+    st.Page("pages/gradients.py", title="Gradients"),
+    st.Page("pages/gates.py", title="Gates"),
+    st.Page("pages/vanishing_demo.py", title="Vanishing by hand"),
     st.Page("pages/inside_a_layer.py", title="Inside a layer"),
 ]
 navigation = st.navigation(pages)

@@ -22,9 +22,15 @@ LECTURE_TEMPLATE = go.layout.Template(
         xaxis={"gridcolor": "#e5e5e5", "linecolor": "#888888", "zeroline": False, "ticks": "outside", "automargin": True},
         yaxis={"gridcolor": "#e5e5e5", "linecolor": "#888888", "zeroline": False, "ticks": "outside", "automargin": True},
         margin={"l": 70, "r": 30, "t": 60, "b": 60},
-        legend={"bgcolor": "rgba(255,255,255,0.8)"},
+        # legends sit under the plot, where they never cover a title or data
+        legend={"bgcolor": "rgba(255,255,255,0.8)", "orientation": "h", "x": 0, "xanchor": "left", "y": -0.22, "yanchor": "top"},
     )
 )
+
+
+def _short_labels(labels: list[str] | None, steps: int) -> bool:
+    """Input labels fit under a time axis when they are few and short (characters, bits), not long numbers."""
+    return labels is not None and steps <= 60 and all(len(label) <= 3 for label in labels)
 
 
 def state_heatmap(values: np.ndarray, title: str, value_label: str, bounded: bool = False, x_labels: list[str] | None = None) -> go.Figure:
@@ -49,7 +55,7 @@ def state_heatmap(values: np.ndarray, title: str, value_label: str, bounded: boo
     )
     fig = go.Figure(heatmap, layout={"template": LECTURE_TEMPLATE, "title": {"text": title}})
     fig.update_xaxes(title_text="time step t")
-    if x_labels is not None and steps <= 60:
+    if _short_labels(x_labels, steps):
         fig.update_xaxes(title_text="input x_t at each step", tickvals=np.arange(1, steps + 1), ticktext=x_labels, tickangle=0)
     fig.update_yaxes(title_text="hidden unit", autorange="reversed", dtick=1 if units <= 16 else None)
     return fig
@@ -107,7 +113,6 @@ def loss_curve(steps: np.ndarray, losses: np.ndarray, probe_steps: np.ndarray, p
     )
     fig.update_xaxes(title_text="training step")
     fig.update_yaxes(title_text="loss (log scale)", type="log", exponentformat="power")
-    fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"})
     return fig
 
 
@@ -130,7 +135,6 @@ def sequence_prediction_chart(labels: list[str], inputs: np.ndarray, targets: np
     fig.add_trace(go.Scatter(x=t, y=predictions, name="prediction ŷ_t", mode="lines+markers", line={"width": 3, "dash": "dash"}))
     fig.update_xaxes(title_text="time step t")
     fig.update_yaxes(title_text="value (as the network sees it)")
-    fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"})
     return fig
 
 
@@ -141,7 +145,7 @@ def answers_chart(targets: np.ndarray, predictions: np.ndarray, title: str, valu
     fig.add_trace(go.Bar(x=samples, y=targets, name="target"))
     fig.add_trace(go.Bar(x=samples, y=predictions, name="prediction"))
     fig.update_yaxes(title_text=value_label)
-    fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+    fig.update_layout(barmode="group")
     return fig
 
 
@@ -177,8 +181,8 @@ def trajectory_2d(coords: np.ndarray, explained: np.ndarray, labels: list[str], 
     return fig
 
 
-def text_activation(chars: list[str], activations: np.ndarray, title: str, per_row: int = 40) -> go.Figure:
-    """Characters laid out as text, each cell coloured by a unit's activation (−1 blue … +1 red)."""
+def text_activation(chars: list[str], activations: np.ndarray, title: str, per_row: int = 40, bounded: bool = False) -> go.Figure:
+    """Characters laid out as text, each cell coloured by a unit's activation (−1 blue … +1 red; a gate: 0 … 1)."""
     n = len(chars)
     rows = max(1, -(-n // per_row))
     z = np.full((rows, per_row), np.nan)
@@ -192,16 +196,113 @@ def text_activation(chars: list[str], activations: np.ndarray, title: str, per_r
             text=text,
             texttemplate="%{text}",
             textfont={"size": 18},
-            colorscale="RdBu_r",
-            zmin=-1,
+            colorscale="Viridis" if bounded else "RdBu_r",
+            zmin=0 if bounded else -1,
             zmax=1,
             xgap=2,
             ygap=2,
-            colorbar={"title": {"text": "h"}, "tickvals": [-1, 0, 1], "thickness": 14},
+            colorbar={"title": {"text": "gate" if bounded else "h"}, "tickvals": [0, 0.5, 1] if bounded else [-1, 0, 1], "thickness": 14},
             hovertemplate="%{text}: %{z:.3f}<extra></extra>",
         ),
         layout={"template": LECTURE_TEMPLATE, "title": {"text": title}, "height": max(240, 130 + 44 * rows)},
     )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed")
+    return fig
+
+
+def per_step_bars(values: np.ndarray, title: str, value_label: str, x_labels: list[str] | None = None, log: bool = False) -> go.Figure:
+    """One bar per time step t (a NaN leaves its step empty), e.g. the loss L_t or the input sensitivity ‖∂ŷ_τ/∂x_t‖."""
+    t = np.arange(1, len(values) + 1)
+    fig = go.Figure(
+        go.Bar(x=t, y=values, marker={"color": COLOURS[0]}, hovertemplate="t=%{x}<br>" + value_label + "=%{y:.4g}<extra></extra>"),
+        layout={"template": LECTURE_TEMPLATE, "title": {"text": title}},
+    )
+    fig.update_xaxes(title_text="time step t")
+    if _short_labels(x_labels, len(t)):
+        fig.update_xaxes(title_text="input x_t at each step", tickvals=t, ticktext=x_labels, tickangle=0)
+    fig.update_yaxes(title_text=value_label, type="log" if log else "linear", exponentformat="power")
+    return fig
+
+
+def over_training_heatmap(training_steps: list[int], values: np.ndarray, title: str, value_label: str) -> go.Figure:
+    """A per-step quantity for every kept snapshot: training step (rows) × time step t (columns), coloured on a log scale."""
+    values = np.asarray(values, dtype=float)  # (S, T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.where(values > 0, np.log10(values), np.nan)
+    fig = go.Figure(
+        go.Heatmap(
+            z=logs,
+            x=np.arange(1, values.shape[1] + 1),
+            y=[str(s) for s in training_steps],
+            colorscale="Viridis",
+            colorbar={"title": {"text": f"log₁₀ {value_label}"}},
+            customdata=values,
+            hovertemplate="training step %{y}<br>t=%{x}<br>" + value_label + "=%{customdata:.4g}<extra></extra>",
+        ),
+        layout={"template": LECTURE_TEMPLATE, "title": {"text": title}},
+    )
+    fig.update_xaxes(title_text="time step t")
+    fig.update_yaxes(title_text="training step", type="category", autorange="reversed")
+    return fig
+
+
+def gradient_profiles(total: np.ndarray, single: np.ndarray, tau: int, title: str) -> go.Figure:
+    """‖∂L/∂h_t‖ (the whole loss) and ‖∂L_τ/∂h_t‖ (the loss at step τ alone) against t, log scale."""
+    t = np.arange(1, len(total) + 1)
+    fig = go.Figure(layout={"template": LECTURE_TEMPLATE, "title": {"text": title}})
+    for values, name, dash in ((total, "‖∂L/∂h_t‖, whole loss", "solid"), (single, f"‖∂L_τ/∂h_t‖, loss at τ = {tau + 1} only", "dash")):
+        keep = values > 0
+        fig.add_trace(go.Scatter(x=t[keep], y=values[keep], name=name, mode="lines+markers", line={"width": 3, "dash": dash}))
+    fig.update_xaxes(title_text="time step t")
+    fig.update_yaxes(title_text="gradient norm (log scale)", type="log", exponentformat="power")
+    return fig
+
+
+def clipping_chart(steps: np.ndarray, before: np.ndarray, after: np.ndarray, threshold: float) -> go.Figure:
+    """The global gradient norm at every training step, before and after clipping."""
+    fig = go.Figure(layout={"template": LECTURE_TEMPLATE, "title": {"text": "Global gradient norm during training"}})
+    fig.add_trace(go.Scatter(x=steps, y=before, name="before clipping", mode="lines", line={"width": 2}))
+    if threshold > 0:
+        fig.add_trace(go.Scatter(x=steps, y=after, name="after clipping (what the optimiser used)", mode="lines", line={"width": 2}))
+        fig.add_hline(y=threshold, line={"dash": "dot", "color": "#444444"}, annotation_text=f"clip at {threshold:g}")
+    fig.update_xaxes(title_text="training step")
+    fig.update_yaxes(title_text="‖∇θ L‖ (log scale)", type="log", exponentformat="power")
+    return fig
+
+
+def eigenvalue_plot(eigenvalues: dict[str, np.ndarray], title: str) -> go.Figure:
+    """Eigenvalues of W_hh (or its gate blocks) in the complex plane, with the unit circle |λ| = 1."""
+    angle = np.linspace(0, 2 * np.pi, 200)
+    fig = go.Figure(layout={"template": LECTURE_TEMPLATE, "title": {"text": title}})
+    fig.add_trace(go.Scatter(x=np.cos(angle), y=np.sin(angle), mode="lines", name="|λ| = 1", line={"color": "#888888", "dash": "dot"}))
+    for name, values in eigenvalues.items():
+        values = np.asarray(values)
+        fig.add_trace(
+            go.Scatter(
+                x=values.real,
+                y=values.imag,
+                mode="markers",
+                name=name,
+                marker={"size": 9},
+                hovertemplate="λ = %{x:.3f} + %{y:.3f}i<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_xaxes(title_text="real part", zeroline=True, zerolinecolor="#cccccc")
+    fig.update_yaxes(title_text="imaginary part", zeroline=True, zerolinecolor="#cccccc", scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def gate_histograms(gates: dict[str, np.ndarray], title: str) -> go.Figure:
+    """How each gate's values spread over [0, 1] across every unit, step and probe sequence: piles at 0 or 1 mean saturation."""
+    fig = go.Figure(layout={"template": LECTURE_TEMPLATE, "title": {"text": title}})
+    for name, values in gates.items():
+        fig.add_trace(
+            go.Histogram(
+                x=np.asarray(values).ravel(), name=name, opacity=0.6, xbins={"start": 0, "end": 1, "size": 0.05}, histnorm="percent"
+            )
+        )
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(title_text="gate value", range=[0, 1])
+    fig.update_yaxes(title_text="% of all values")
     return fig

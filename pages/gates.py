@@ -1,0 +1,66 @@
+"""Gates: what the LSTM's and GRU's gates do at every step, and how saturated they are."""
+
+import streamlit as st
+
+from rnn_core.figures import gate_histograms, state_heatmap, text_activation
+from rnn_core.gate_stats import BOUNDED_GATES, saturation_table
+from rnn_core.tasks import Characters
+from ui.charts import show_figure
+from ui.live import live_view
+from ui.replay import replay_snapshot
+from ui.state import Experiment, current_experiment
+
+GATE_TITLES = {
+    "input": "Input gate i_t: how much of the candidate to write",
+    "forget": "Forget gate f_t: how much of c_{t-1} to keep",
+    "cell": "Candidate cell g_t: what could be written",
+    "output": "Output gate o_t: how much of the cell to show as h_t",
+    "reset": "Reset gate r_t: how much of h_{t-1} the candidate sees",
+    "update": "Update gate z_t: how much of h_{t-1} to keep",
+    "new": "New state n_t: the candidate",
+}
+
+st.title("Gates")
+exp = current_experiment()
+if exp.config.model.cell not in ("lstm", "gru"):
+    st.info("Only LSTM and GRU cells have gates. Choose one in the sidebar (and Rebuild) to see them at work.")
+    st.stop()
+st.markdown(
+    "Gates are numbers between 0 and 1, one per unit and step, that decide what a cell keeps, writes and shows. "
+    "A forget (LSTM) or update (GRU) gate near 1 for many steps is memory being held."
+)
+config = exp.config
+cols = st.columns(3)
+sample = cols[0].selectbox("Probe sequence", range(config.train.probe_batch), format_func=lambda i: f"#{i + 1}", key="gates_sample")
+layer = cols[1].selectbox("Layer", range(config.model.num_layers), format_func=lambda i: f"layer {i + 1}", key="gates_layer")
+direction = 0
+if exp.trainer.model.num_directions == 2:
+    direction = cols[2].radio("Direction", [0, 1], format_func=["forward", "reverse"].__getitem__, key="gates_direction", horizontal=True)
+
+
+def draw(exp: Experiment) -> None:
+    snap = replay_snapshot(exp, "gates_replay")
+    row = layer * exp.trainer.model.num_directions + direction
+    i = min(sample, snap.hidden.shape[1] - 1)
+    labels = exp.task.input_labels(exp.trainer.probe.x[i])
+    panels = list(snap.gates.items()) + ([("c", snap.cell)] if snap.cell is not None else [])
+    for start in range(0, len(panels), 2):
+        columns = st.columns(2)
+        for col, (name, values) in zip(columns, panels[start : start + 2]):
+            title = GATE_TITLES.get(name, "Cell state c_t: the long-term memory")
+            show_figure(state_heatmap(values[row, i], title, name, bounded=name in BOUNDED_GATES, x_labels=labels), col)
+    sigmoid_gates = {name: values[row] for name, values in snap.gates.items() if name in BOUNDED_GATES}
+    left, right = st.columns([3, 2])
+    show_figure(gate_histograms(sigmoid_gates, f"How the gates spread (step {snap.step:,}, all probe sequences)"), left)
+    right.markdown("**Saturation**")
+    right.dataframe(saturation_table(sigmoid_gates), hide_index=True, width="stretch")
+    right.caption("Saturated gates (near 0 or 1) pass almost no gradient through their own weights: they learn slowly.")
+    if isinstance(exp.task, Characters):
+        gate = "forget" if "forget" in snap.gates else "update"
+        unit = int(abs(snap.gates[gate][row, i] - 0.5).mean(axis=0).argmax())
+        chars = [exp.task.vocab[int(c)] for c in exp.trainer.probe.x[i]]
+        title = f"The {gate} gate of unit {unit} over the text (the unit whose gate is most decided)"
+        show_figure(text_activation(chars, snap.gates[gate][row, i, :, unit], title, bounded=True))
+
+
+live_view(draw)

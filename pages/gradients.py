@@ -1,0 +1,60 @@
+"""Gradients: how far back the gradient reaches through time, why (the recurrent weights), and clipping."""
+
+import numpy as np
+import streamlit as st
+
+from rnn_core.figures import clipping_chart, eigenvalue_plot, gradient_profiles, over_training_heatmap, per_step_bars
+from ui.charts import show_figure
+from ui.live import live_view
+from ui.replay import replay_snapshot
+from ui.state import Experiment, current_experiment
+
+st.title("Gradients")
+st.markdown(
+    "Backpropagation through time multiplies the gradient by the step Jacobian ∂h_t/∂h_{t−1} once per step back. "
+    "When those factors are below 1 the gradient **vanishes** and early steps stop learning; above 1 it **explodes**. "
+    "The loss at one step τ shows it best: the whole loss gives every h_t a direct term of its own."
+)
+exp = current_experiment()
+if not exp.trainer.model.recurrent:
+    st.info("The windowing MLP has no recurrence, so no gradient through time. Choose a recurrent cell in the sidebar.")
+    st.stop()
+layer = st.selectbox("Layer", range(exp.config.model.num_layers), format_func=lambda i: f"layer {i + 1}", key="grad_layer")
+
+
+def draw(exp: Experiment) -> None:
+    snap = replay_snapshot(exp, "grad_replay")
+    row = layer * exp.trainer.model.num_directions  # the forward direction
+    title = f"Gradient reaching each h_t (layer {layer + 1}, training step {snap.step:,})"
+    show_figure(gradient_profiles(snap.grad_norm[row], snap.grad_norm_last[row], snap.loss_step, title))
+    first, last = snap.grad_norm_last[row][0], snap.grad_norm_last[row][snap.loss_step]
+    if last > 0:
+        st.metric("‖∂L_τ/∂h₁‖ ÷ ‖∂L_τ/∂h_τ‖", f"{first / last:.2e}", help="Below about 1e-3 the first steps barely learn.")
+
+    snaps = exp.trainer.snapshots.items
+    if len(snaps) >= 2:
+        values = np.stack([s.grad_norm_last[row] for s in snaps])
+        show_figure(over_training_heatmap([s.step for s in snaps], values, "‖∂L_τ/∂h_t‖ over training", "‖∂L_τ/∂h_t‖"))
+    left, right = st.columns(2)
+    labels = exp.task.input_labels(exp.trainer.probe.x[0]) if exp.task.tokens else None
+    show_figure(
+        per_step_bars(snap.input_sensitivity, f"What the answer at τ = {snap.loss_step + 1} depends on", "‖∂ŷ_τ/∂x_t‖", labels), left
+    )
+    show_figure(per_step_bars(snap.jacobian_radius[row], "Spectral radius of ∂s_t/∂s_{t−1} along the sequence", "ρ"), right)
+    right.caption("ρ above 1 at a step can grow the gradient there, below 1 shrinks it. For an LSTM, s = (h, c).")
+
+    eig = {k: v for k, v in snap.eigenvalues.items() if k.startswith(f"l{layer}") and "reverse" not in k}
+    radius = max(float(np.abs(v).max()) for v in eig.values())
+    left, right = st.columns(2)
+    show_figure(eigenvalue_plot(eig, f"Eigenvalues of W_hh (largest |λ| = {radius:.2f})"), left)
+    history = exp.trainer.history
+    if len(history):
+        clip = exp.config.train.clip_norm
+        show_figure(
+            clipping_chart(history.step.to_numpy(), history.grad_norm.to_numpy(), history.grad_norm_clipped.to_numpy(), clip), right
+        )
+    else:
+        right.info("Train for a few steps to see the gradient norm at every step, before and after clipping.")
+
+
+live_view(draw)

@@ -1,0 +1,40 @@
+"""The notes' vanishing/exploding demo: a one-unit ReLU RNN, its gradients by autograd, and what float32 does."""
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from rnn_core.figures import LECTURE_TEMPLATE
+from rnn_core.lessons import scalar_relu_gradients
+from ui.charts import show_figure
+
+st.title("Vanishing and exploding, by hand")
+st.markdown(
+    "One unit, no input: h_t = relu(w_h · h_{t−1}), h_0 = 1, prediction ŷ = w_y · h_L with w_y = 1, and a target one below "
+    "ŷ so that the squared error is 1. Then ∂L/∂h_0 = 2·w_h^L: below 1, w_h shrinks it with every step; above 1, it grows."
+)
+left, right = st.columns([3, 1])
+w_h = left.select_slider("Recurrent weight w_h", [0.1, 0.5, 0.9, 1.0, 1.1, 2.0, 10.0], value=0.1, key="demo_wh")
+precision = right.radio("Precision", ["float32", "float64"], key="demo_dtype", horizontal=True)
+table = scalar_relu_gradients(w_h, dtype=torch.float32 if precision == "float32" else torch.float64)
+
+fig = go.Figure(layout={"template": LECTURE_TEMPLATE, "title": {"text": f"∂L/∂h_0 against the sequence length (w_h = {w_h:g})"}})
+grads = table["∂/∂h_0"].to_numpy()
+keep = grads > 0
+fig.add_trace(go.Scatter(x=table["length L"][keep], y=grads[keep], mode="lines+markers", line={"width": 3}, name="autograd"))
+lengths = np.arange(1, 11)
+fig.add_trace(go.Scatter(x=lengths, y=2 * w_h**lengths, mode="lines", line={"dash": "dot"}, name="2·w_h^L"))
+fig.update_xaxes(title_text="sequence length L")
+fig.update_yaxes(title_text="∂L/∂h_0 (log scale)", type="log", exponentformat="power")
+show_figure(fig)
+st.dataframe(table, hide_index=True, width="stretch")
+
+zeros = table[table["loss"] == 0]
+if len(zeros):
+    L = int(zeros["length L"].iloc[0])
+    st.warning(
+        f"At length {L} every gradient is exactly 0, not {2 * w_h**L:.3g}. In {precision}, ŷ = {zeros['ŷ'].iloc[0]:.6g} and "
+        f"ŷ − 1 are the same number (the gap between neighbouring float32 numbers there is far above 1), so the target "
+        "equals the prediction and the loss is 0. Switch to float64 to see the exploding gradient."
+    )

@@ -1,0 +1,104 @@
+"""Loss over time, Gradients, Gates and the by-hand demo through AppTest; and every page with every task and cell."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.app.conftest import decode, plotly_figures
+from ui.sidebar import key
+
+PAGES = [
+    "pages/train.py",
+    "pages/hidden_states.py",
+    "pages/loss_over_time.py",
+    "pages/gradients.py",
+    "pages/gates.py",
+    "pages/vanishing_demo.py",
+    "pages/inside_a_layer.py",
+]
+
+
+def titles(at) -> list[str]:
+    return [f["layout"]["title"]["text"] for f in plotly_figures(at)]
+
+
+def open_page(app, page):
+    app.switch_page(page).run()
+    assert not app.exception, [e.message for e in app.exception]
+    return app
+
+
+def trained(app, steps: int = 6):
+    """Press Step a few times: 60 steps, past the snapshot at step 50."""
+    for _ in range(steps):
+        app.button(key="step").click().run()
+    return app.session_state["experiment"]
+
+
+def test_loss_over_time_shows_l_t_now_and_over_training(app):
+    open_page(app, "pages/loss_over_time.py")
+    assert app.info[0].value.startswith("Train for a while")
+    exp = trained(app)
+    snap = exp.snapshot_now()
+    bars = plotly_figures(app)[0]
+    np.testing.assert_allclose(decode(bars["data"][0]["y"]), snap.step_loss, rtol=1e-6)
+    heat = plotly_figures(app)[1]
+    assert heat["layout"]["title"]["text"] == "Where in the sequence the model learns first"
+    assert heat["data"][0]["y"] == ["0", "50"]
+
+
+def test_gradients_page_shows_both_gradient_profiles_and_the_eigenvalues(app):
+    open_page(app, "pages/gradients.py")
+    exp = app.session_state["experiment"]
+    snap = exp.snapshot_now()
+    profile = plotly_figures(app)[0]
+    np.testing.assert_allclose(decode(profile["data"][0]["y"]), snap.grad_norm[0][snap.grad_norm[0] > 0], rtol=1e-6)
+    np.testing.assert_allclose(decode(profile["data"][1]["y"]), snap.grad_norm_last[0][snap.grad_norm_last[0] > 0], rtol=1e-6)
+    radius = max(np.abs(v).max() for v in snap.eigenvalues.values())
+    assert f"Eigenvalues of W_hh (largest |λ| = {radius:.2f})" in titles(app)
+    assert float(app.metric[0].value) == pytest.approx(snap.grad_norm_last[0][0] / snap.grad_norm_last[0][-1], rel=1e-2)
+    trained(app)
+    assert "Global gradient norm during training" in titles(app)
+    assert "‖∂L_τ/∂h_t‖ over training" in titles(app)
+
+
+def test_gates_page_for_lstm_gru_and_cells_without_gates(app):
+    open_page(app, "pages/gates.py")
+    assert titles(app)[:2] == ["Input gate i_t: how much of the candidate to write", "Forget gate f_t: how much of c_{t-1} to keep"]
+    saturation = app.dataframe[0].value
+    assert saturation.gate.tolist() == ["input", "forget", "output"]
+    app.sidebar.selectbox(key=key("model", "cell")).set_value("gru").run()
+    assert titles(app)[0].startswith("Reset gate r_t")
+    app.sidebar.selectbox(key=key("model", "cell")).set_value("rnn_tanh").run()
+    assert app.info[0].value.startswith("Only LSTM and GRU cells have gates")
+
+
+def test_the_by_hand_demo_reproduces_the_notes_and_explains_float32(app):
+    open_page(app, "pages/vanishing_demo.py")
+    table = app.dataframe[0].value
+    assert table["∂/∂w_h"].tolist()[:5] == pytest.approx([2.0, 0.4, 0.06, 0.008, 0.001], rel=1e-5)
+    app.select_slider(key="demo_wh").set_value(10.0).run()
+    assert app.warning[0].value.startswith("At length 10 every gradient is exactly 0, not 2e+10")
+    app.radio(key="demo_dtype").set_value("float64").run()
+    assert not app.warning
+    assert app.dataframe[0].value["∂/∂h_0"].iloc[-1] == pytest.approx(2e10)
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("cell", ["rnn_tanh", "rnn_relu", "lstm", "gru", "mlp"])
+def test_every_page_with_every_cell(app, page, cell):
+    app.sidebar.selectbox(key=key("model", "cell")).set_value(cell).run()
+    open_page(app, page)
+    app.button(key="step").click().run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert app.title[0].value
+
+
+@pytest.mark.parametrize("page", PAGES[:5])
+@pytest.mark.parametrize("task", ["next_number", "copy", "adding", "parity", "characters"])
+def test_every_view_with_every_task(app, page, task):
+    app.sidebar.selectbox(key=key("task", "name")).set_value(task).run()
+    open_page(app, page)
+    app.button(key="step").click().run()
+    assert not app.exception, [e.message for e in app.exception]
