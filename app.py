@@ -31,4 +31,8 @@ with st.sidebar:
     training_panel()
     model_builder(current_experiment())
 
+diverged = current_experiment().trainer.diverged
+if diverged is not None:  # on every page, above its title: the run stopped, and why
+    st.error(diverged.message())
+
 navigation.run()

@@ -23,8 +23,6 @@ sample = st.radio(
 
 def draw(exp: Experiment) -> None:
     trainer = exp.trainer
-    if trainer.diverged:
-        st.error(trainer.diverged.message())
     history = trainer.history
     cols = st.columns(4)
     cols[0].metric("Step", f"{trainer.step:,}")

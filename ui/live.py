@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from ui.state import REFRESH_SECONDS, Experiment, current_experiment
+from ui.settings import REFRESH_SECONDS
+from ui.state import Experiment, current_experiment
 
 
 def live_view(draw: Callable[[Experiment], None]) -> None:

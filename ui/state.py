@@ -18,11 +18,10 @@ from rnn_core.config import ExperimentConfig
 from rnn_core.probes import ProbeSnapshot, take_snapshot
 from rnn_core.tasks import Task, make_task
 from rnn_core.training import Trainer
+from ui.settings import SLICE_SECONDS
 
 EXPERIMENT = "experiment"  # the Experiment object
 CONFIG_WIDGET_PREFIX = "cfg__"  # sidebar widgets: cfg__<section>__<field>
-SLICE_SECONDS = 0.25  # training time per refresh: short enough to keep the page responsive
-REFRESH_SECONDS = 1.0  # how often running pages redraw
 
 
 @dataclass

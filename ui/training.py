@@ -12,7 +12,8 @@ import math
 import streamlit as st
 
 from rnn_core.tasks import make_task
-from ui.state import REFRESH_SECONDS, Experiment, current_experiment
+from ui.settings import REFRESH_SECONDS
+from ui.state import Experiment, current_experiment
 
 STEP_SLICE = 10  # steps per press of "Step"
 
@@ -61,7 +62,7 @@ def progress(exp: Experiment) -> None:
     trainer = exp.trainer
     history = trainer.history
     loss = history.loss.iloc[-1] if len(history) else math.nan
-    left, right = st.columns(2)
+    left, right = st.columns([2, 3])  # the loss needs the room: 0.00123
     left.metric("Step", f"{trainer.step:,}")
     right.metric("Loss", "–" if math.isnan(loss) else f"{loss:.3g}")
     if exp.running:

@@ -118,6 +118,8 @@ def test_a_diverging_run_says_why_and_keeps_the_model(app):
     assert "smaller weights" in app.error[0].value
     assert app.button(key="train").disabled
     assert app.sidebar.caption[0].value == "stopped: the run diverged"
+    app.switch_page("pages/gates.py").run()
+    assert app.error[0].value.startswith("Training stopped at step 1")  # every page says so at the top
 
 
 def test_out_of_range_text_settings_explain_themselves(app):
