@@ -1,0 +1,172 @@
+"""Every page in a real browser, and the journey a student takes: choose, train, watch, switch pages, pause, step, reset."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMINGS = ROOT / "bench" / "results" / "e2e_timings.json"
+
+
+def wait_idle(page, quiet: float = 0.8, timeout: float = 60) -> float:
+    """Wait until the app is connected, no script runs, nothing is stale and every chart has drawn, for `quiet` seconds."""
+    start, calm_since = time.monotonic(), None
+    while time.monotonic() - start < timeout:
+        state = page.evaluate(
+            """() => {
+                const app = document.querySelector('[data-testid=stApp]');
+                if (!app) return 'loading';
+                if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return 'connecting';
+                if (app.getAttribute('data-test-script-state') === 'running') return 'running';
+                if (document.querySelectorAll('[data-stale=true], [data-testid=stSkeleton]').length) return 'stale';
+                const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
+                if (charts.some(c => !c.querySelector('.js-plotly-plot .main-svg'))) return 'drawing';
+                return 'idle';
+            }"""
+        )
+        calm_since = (calm_since or time.monotonic()) if state == "idle" else None
+        if calm_since and time.monotonic() - calm_since >= quiet:
+            return calm_since - start
+        time.sleep(0.1)
+    raise AssertionError(f"the page did not become idle within {timeout} s (last state: {state})")
+
+
+def sidebar_metric(page, label: str) -> str:
+    metric = page.locator('[data-testid="stSidebar"] [data-testid="stMetric"]', has_text=label).first
+    return metric.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def step_count(page) -> int:
+    return int(sidebar_metric(page, "Step").replace(",", ""))
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option in the sidebar selectbox with this label, and wait for the app to settle."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has=page.locator("label", has_text=label))
+    field = box.first.locator("input")  # a combobox: typing filters the options, as a keyboard user would
+    field.click()
+    field.fill(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_idle(page)
+    assert field.input_value() == option
+
+
+def sidebar_button(page, name: str):
+    return page.locator('[data-testid="stSidebar"]').get_by_role("button", name=name, exact=True)
+
+
+def nav(page, name: str) -> None:
+    page.locator('[data-testid="stSidebarNav"] a', has_text=name).first.click()
+
+
+def record_timing(name: str, seconds: float) -> None:
+    """Timings go to the benchmark report, never into asserts."""
+    TIMINGS.parent.mkdir(parents=True, exist_ok=True)
+    data = json.loads(TIMINGS.read_text()) if TIMINGS.exists() else {}
+    data[name] = round(seconds, 3)
+    TIMINGS.write_text(json.dumps(data, indent=2))
+
+
+def assert_clean(w) -> None:
+    page = w.page
+    assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').first.inner_text()
+    assert w.errors == [], w.errors
+    assert w.outside == [], f"requests left the machine: {w.outside}"
+
+
+def drawn_charts(page) -> tuple[int, int]:
+    """How many Plotly charts the page has, and how many drew an SVG holding at least one trace with points."""
+    return tuple(
+        page.evaluate(
+            """() => {
+                const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
+                const drawn = charts.filter(c => {
+                    const gd = c.querySelector('.js-plotly-plot');
+                    return gd && gd.querySelector('.main-svg') && (gd._fullData || []).some(t =>
+                        ['x', 'y', 'z'].some(k => t[k] && (t[k].length > 0)));
+                });
+                return [charts.length, drawn.length];
+            }"""
+        )
+    )
+
+
+PAGES = ["Train", "Hidden states", "Loss over time", "Gradients", "Gates", "Vanishing by hand", "Inside a layer"]
+
+
+def test_every_page_draws_its_charts_offline_and_without_errors(watched):
+    page = watched.page
+    first = wait_idle(page)
+    record_timing("first_page_idle_after_goto_s", first)
+    if os.environ.get("RNN_EXPLORER_E2E_SERVER_READY_S"):
+        record_timing("server_ready_s", float(os.environ["RNN_EXPLORER_E2E_SERVER_READY_S"]))
+    sidebar_button(page, "Step").click()
+    wait_idle(page)
+    for name in PAGES:
+        nav(page, name)
+        wait_idle(page)
+        assert page.locator("h1").first.inner_text().strip(), name
+        total, with_data = drawn_charts(page)
+        assert total > 0 and with_data == total, f"{name}: {with_data} of {total} charts drew"
+        assert_clean(watched)
+
+
+def test_a_students_journey(watched):
+    page = watched.page
+    wait_idle(page)
+    # choose a task and a cell
+    choose(page, "Task", "Next number (counting)")
+    choose(page, "Cell", "GRU")
+    assert step_count(page) == 0
+
+    # train, and watch the loss fall across live refreshes
+    pressed = time.monotonic()
+    sidebar_button(page, "Train").click()
+    page.locator('[data-testid="stPlotlyChart"]', has_text="Loss during training").first.wait_for(timeout=30_000)
+    record_timing("train_pressed_to_first_loss_chart_s", time.monotonic() - pressed)
+    losses, steps = [], []
+    for _ in range(6):
+        time.sleep(1.5)
+        steps.append(step_count(page))
+        losses.append(float(sidebar_metric(page, "Loss")))
+    assert steps == sorted(steps) and steps[-1] > steps[0] > 0, steps
+    assert losses[-1] < losses[0], losses
+
+    # switching pages does not stop training
+    nav(page, "Hidden states")
+    time.sleep(3)
+    on_other_page = step_count(page)
+    assert on_other_page > steps[-1]
+    nav(page, "Train")
+    time.sleep(2)
+    assert step_count(page) > on_other_page
+
+    # pause, step, reset
+    sidebar_button(page, "Pause").click()
+    wait_idle(page)
+    paused = step_count(page)
+    time.sleep(2)
+    assert step_count(page) == paused
+    sidebar_button(page, "Step").click()
+    wait_idle(page)
+    assert step_count(page) == paused + 10
+    sidebar_button(page, "Reset").click()
+    wait_idle(page)
+    assert step_count(page) == 0
+    assert_clean(watched)
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (1600, 1000)])
+def test_the_train_page_fits_a_projector(watched, width, height):
+    page = watched.page
+    page.set_viewport_size({"width": width, "height": height})
+    wait_idle(page)
+    title = page.locator("h1").first.bounding_box()
+    assert title and title["x"] >= 0 and title["x"] + title["width"] <= width
+    assert sidebar_button(page, "Train").is_visible()
+    assert_clean(watched)
