@@ -75,3 +75,6 @@ def gru_step(x_proj: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) ->
     n = torch.tanh(x_n + r * h_n)
     h = (1 - z) * n + z * h  # (B, H)
     return (h,), {"reset": r, "update": z, "new": n}
+
+
+STEP_FUNCTIONS = {"RNN_TANH": rnn_tanh_step, "RNN_RELU": rnn_relu_step, "LSTM": lstm_step, "GRU": gru_step}  # by torch's mode name

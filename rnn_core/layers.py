@@ -20,10 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnn_core.cells import gru_step, lstm_step, rnn_relu_step, rnn_tanh_step
+from rnn_core.cells import STEP_FUNCTIONS
 from rnn_core.recording import Recording
 
-_STEPS = {"RNN_TANH": rnn_tanh_step, "RNN_RELU": rnn_relu_step, "LSTM": lstm_step, "GRU": gru_step}
 _GATES_PER_UNIT = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 _GATE_NAMES = {"RNN_TANH": (), "RNN_RELU": (), "LSTM": ("input", "forget", "cell", "output"), "GRU": ("reset", "update", "new")}
 
@@ -152,7 +151,7 @@ class _RecurrentBase(nn.Module):
         """One layer in one direction: the cell applied once per time step."""
         w_ih, w_hh, *biases = (getattr(self, name) for name in self._weight_names[k])
         b_ih, b_hh = biases if biases else (None, None)
-        step = _STEPS[self.mode]
+        step = STEP_FUNCTIONS[self.mode]
         seq_len = x.size(0)
         x_proj = F.linear(x, w_ih, b_ih)  # (T, B, G*H): the input's share of every step, computed at once
         outputs: list[Tensor | None] = [None] * seq_len  # filled in time order of the input, whatever the direction

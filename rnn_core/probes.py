@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.func import jacrev, vmap
+
+from rnn_core.cells import STEP_FUNCTIONS
+from rnn_core.losses import task_loss
 
 
 @dataclass(frozen=True)
@@ -129,8 +134,6 @@ class SnapshotStore:
 
 def take_snapshot(model, task, batch, step: int) -> ProbeSnapshot:
     """Record the model's recurrent layers step by step on ``batch`` and measure everything the views show."""
-    from rnn_core.training import task_loss  # training imports this module
-
     twin = model.twin()
     encoded = model.encoder(batch.x).detach().requires_grad_(True)  # (B, T, F)
     rec = twin.record(encoded)
@@ -172,8 +175,6 @@ def take_snapshot(model, task, batch, step: int) -> ProbeSnapshot:
 
 def _step_losses(model, task, features: Tensor, batch) -> np.ndarray:
     """L_t for every step: many-to-many at the steps that count; many-to-one as if the sequence ended at t."""
-    import torch.nn.functional as F
-
     with torch.no_grad():
         scores = model.readout_each_step(features)  # (B, T, O)
         B, T, n_out = scores.shape
@@ -211,11 +212,7 @@ def _jacobian_radius(twin: nn.Module, rec, x: Tensor, kind: str) -> np.ndarray:
 
     s is h for RNN and GRU, and (h, c) together for the LSTM, whose cell path is the one that can keep gradients alive.
     """
-    from torch.func import jacrev, vmap
-
-    from rnn_core.layers import _STEPS
-
-    step_fn = _STEPS[twin.mode]
+    step_fn = STEP_FUNCTIONS[twin.mode]
     H, D, T = twin.hidden_size, twin.num_directions, x.size(0)
     hidden = rec.hidden[:, 0]  # (LD, T, H)
     cell = None if rec.cell is None else rec.cell[:, 0]

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from rnn_core.config import ExperimentConfig
+from rnn_core.losses import task_loss
 from rnn_core.models import SequenceModel
 from rnn_core.probes import ProbeSnapshot, SnapshotStore, take_snapshot
 from rnn_core.tasks import Batch, Task
@@ -65,17 +65,6 @@ def make_optimizer(config: ExperimentConfig, params) -> torch.optim.Optimizer:
     if t.optimizer == "rmsprop":
         return torch.optim.RMSprop(params, lr=t.lr)
     return torch.optim.Adam(params, lr=t.lr)
-
-
-def task_loss(task: Task, prediction: Tensor, target: Tensor, mask: Tensor) -> tuple[Tensor, float]:
-    """Mean loss over the steps that count, and accuracy (NaN for regression)."""
-    if task.mode == "many_to_many":
-        prediction, target = prediction[mask], target[mask]  # (N, O), (N, O) or (N,)
-    if task.kind == "regression":
-        return F.mse_loss(prediction, target), math.nan
-    loss = F.cross_entropy(prediction, target)
-    accuracy = (prediction.argmax(-1) == target).float().mean().item()
-    return loss, accuracy
 
 
 class Trainer:

@@ -9,9 +9,10 @@ from torch.testing import assert_close
 
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
 from rnn_core.generate import sample_text, top_k_next
+from rnn_core.losses import task_loss
 from rnn_core.probes import SnapshotStore, take_snapshot
 from rnn_core.tasks import make_task
-from rnn_core.training import Trainer, task_loss
+from rnn_core.training import Trainer
 
 
 def make(task: TaskConfig, model: ModelConfig, **train) -> Trainer:
