@@ -5,6 +5,7 @@ import streamlit as st
 
 from rnn_core.figures import clipping_chart, eigenvalue_plot, gradient_profiles, over_training_heatmap, per_step_bars
 from ui.charts import show_figure
+from ui.compare_view import compare_section
 from ui.live import live_view
 from ui.replay import replay_snapshot
 from ui.state import Experiment, current_experiment
@@ -58,3 +59,5 @@ def draw(exp: Experiment) -> None:
 
 
 live_view(draw)
+
+compare_section(exp)

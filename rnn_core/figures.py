@@ -306,3 +306,17 @@ def gate_histograms(gates: dict[str, np.ndarray], title: str) -> go.Figure:
     fig.update_xaxes(title_text="gate value", range=[0, 1])
     fig.update_yaxes(title_text="% of all values")
     return fig
+
+
+def overlay_lines(
+    series: dict[str, tuple[np.ndarray, np.ndarray]], title: str, x_label: str, y_label: str, log_y: bool = True
+) -> go.Figure:
+    """Several runs on one chart: ``series`` maps a run's label to its (x, y). Non-positive values leave a log axis."""
+    fig = go.Figure(layout={"template": LECTURE_TEMPLATE, "title": {"text": title}})
+    for label, (x, y) in series.items():
+        x, y = np.asarray(x), np.asarray(y, dtype=float)
+        keep = y > 0 if log_y else np.isfinite(y)
+        fig.add_trace(go.Scatter(x=x[keep], y=y[keep], name=label, mode="lines", line={"width": 3}))
+    fig.update_xaxes(title_text=x_label)
+    fig.update_yaxes(title_text=y_label, type="log" if log_y else "linear", exponentformat="power")
+    return fig

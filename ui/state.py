@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from rnn_core.compare import MAX_KEPT_RUNS, RunSummary
 from rnn_core.config import ExperimentConfig
 from rnn_core.probes import ProbeSnapshot, take_snapshot
 from rnn_core.tasks import Task, make_task
@@ -33,6 +34,7 @@ class Experiment:
     running: bool = False
     steps_per_second: float = 0.0
     live_snapshot: ProbeSnapshot | None = None  # the current model's insides, taken when a page asks for "now"
+    runs: list[RunSummary] = field(default_factory=list)  # finished runs kept for comparison, newest last
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -61,6 +63,10 @@ class Experiment:
             if self.live_snapshot is None or self.live_snapshot.step != trainer.step:
                 self.live_snapshot = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step)
             return self.live_snapshot
+
+    def keep_runs(self, runs: list[RunSummary]) -> None:
+        """Add runs for comparison; the oldest go once more than MAX_KEPT_RUNS are kept."""
+        self.runs = (self.runs + runs)[-MAX_KEPT_RUNS:]
 
     def rebuild(self, config: ExperimentConfig, task: Task) -> None:
         """Start over with a new configuration (the caller has made sure the user asked for it)."""

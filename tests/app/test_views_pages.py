@@ -102,3 +102,19 @@ def test_every_view_with_every_task(app, page, task):
     open_page(app, page)
     app.button(key="step").click().run()
     assert not app.exception, [e.message for e in app.exception]
+
+
+def test_gradients_page_compares_the_three_cells_side_by_side(app):
+    open_page(app, "pages/gradients.py")
+    assert app.info[-1].value.startswith("No runs kept yet")
+    app.number_input(key="compare_steps").set_value(20).run()
+    app.button(key="compare_cells").click().run()
+    assert not app.exception
+    exp = app.session_state["experiment"]
+    assert [r.label for r in exp.runs] == ["RNN (tanh) (seed 0)", "LSTM (seed 0)", "GRU (seed 0)"]
+    loss_overlay = next(f for f in plotly_figures(app) if f["layout"]["title"]["text"] == "Training loss")
+    assert [t["name"] for t in loss_overlay["data"]] == [r.label for r in exp.runs]
+    np.testing.assert_allclose(decode(loss_overlay["data"][1]["y"]), exp.runs[1].history.loss.to_numpy(), rtol=1e-6)
+    assert exp.trainer.step == 0  # the session's own model is left as it was
+    app.button(key="compare_clear").click().run()
+    assert not app.session_state["experiment"].runs

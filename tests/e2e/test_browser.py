@@ -170,3 +170,25 @@ def test_the_train_page_fits_a_projector(watched, width, height):
     assert title and title["x"] >= 0 and title["x"] + title["width"] <= width
     assert sidebar_button(page, "Train").is_visible()
     assert_clean(watched)
+
+
+def test_training_survives_quick_clicks_while_a_slice_runs(watched):
+    """Train, Pause, Train, a page change and a sidebar change in quick succession: training must go on, nothing breaks."""
+    page = watched.page
+    wait_idle(page)
+    sidebar_button(page, "Train").click()
+    time.sleep(1.2)  # a slice is running now
+    for _ in range(3):
+        sidebar_button(page, "Pause").click()
+        sidebar_button(page, "Train").click()
+    page.locator('[data-testid="stRadio"] label', has_text="#3").first.click()  # the page's own widget, mid-training
+    nav(page, "Gradients")
+    nav(page, "Train")
+    time.sleep(2)
+    before = step_count(page)
+    time.sleep(3)
+    assert step_count(page) > before > 0, "training stopped after quick clicks"
+    assert page.get_by_text("These settings need a new model").count() == 0
+    sidebar_button(page, "Pause").click()
+    wait_idle(page)
+    assert_clean(watched)

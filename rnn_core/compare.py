@@ -1,0 +1,50 @@
+"""Runs kept side by side: the same task and seed trained with different settings, summarised for overlays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from rnn_core.config import ExperimentConfig
+from rnn_core.models import CELL_TITLES
+from rnn_core.probes import ProbeSnapshot, take_snapshot
+from rnn_core.tasks import Task
+from rnn_core.training import Trainer
+
+MAX_KEPT_RUNS = 8
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a finished run leaves for comparison: its settings, its history and its insides at the end."""
+
+    label: str
+    config: ExperimentConfig
+    history: pd.DataFrame
+    final: ProbeSnapshot | None  # None for the windowing MLP, which has no recurrent state to probe
+
+    @property
+    def steps(self) -> int:
+        return int(self.history.step.iloc[-1]) if len(self.history) else 0
+
+
+def summarise(trainer: Trainer, label: str | None = None) -> RunSummary:
+    """A summary of a trainer as it is now (the final snapshot is taken at its current step)."""
+    config = trainer.config
+    if label is None:
+        label = f"{CELL_TITLES[config.model.cell]}, H={config.model.hidden_size}, seed {config.seed}"
+    final = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step) if trainer.model.recurrent else None
+    return RunSummary(label, config, trainer.history.copy(), final)
+
+
+def train_cells(config: ExperimentConfig, task: Task, steps: int, cells=("rnn_tanh", "lstm", "gru")) -> list[RunSummary]:
+    """The same task, seed and training settings with each cell in turn, ``steps`` steps each (fewer if a run diverges)."""
+    if not 1 <= steps <= 5000:
+        raise ValueError(f"steps must be between 1 and 5000, got {steps}")
+    runs = []
+    for cell in cells:
+        trainer = Trainer(config.with_changes(model={"cell": cell}), task)
+        trainer.run(steps)
+        runs.append(summarise(trainer, f"{CELL_TITLES[cell]} (seed {config.seed})"))
+    return runs
