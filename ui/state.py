@@ -41,9 +41,14 @@ class Experiment:
     def task(self) -> Task:
         return self.trainer.task
 
-    def advance(self, seconds: float = SLICE_SECONDS, max_steps: int | None = None) -> int:
-        """Train for about ``seconds`` (or ``max_steps``) under the lock; returns the steps done."""
+    def advance(self, seconds: float = SLICE_SECONDS, max_steps: int | None = None, only_while_running: bool = False) -> int:
+        """Train for about ``seconds`` (or ``max_steps``) under the lock; returns the steps done.
+
+        ``only_while_running`` is for the timer: a Pause that arrived while this call waited for the lock wins.
+        """
         with self.lock:
+            if only_while_running and not self.running:
+                return 0
             trainer, done, start = self.trainer, 0, time.perf_counter()
             while trainer.diverged is None and (max_steps is None or done < max_steps):
                 done += trainer.run(1)
@@ -55,6 +60,12 @@ class Experiment:
             if trainer.diverged is not None:
                 self.running = False
             return done
+
+    def set_running(self, running: bool) -> None:
+        """Start or pause. Waits for a slice in progress (a rerun can start while the old one still trains),
+        so that what the page shows next is the model as training left it."""
+        with self.lock:
+            self.running = running and self.trainer.diverged is None
 
     def snapshot_now(self) -> ProbeSnapshot:
         """A snapshot of the model as it is at this step (taken once per step, under the lock)."""

@@ -19,15 +19,15 @@ STEP_SLICE = 10  # steps per press of "Step"
 
 
 def start(exp: Experiment) -> None:
-    exp.running = exp.trainer.diverged is None
+    exp.set_running(True)
 
 
 def pause(exp: Experiment) -> None:
-    exp.running = False
+    exp.set_running(False)
 
 
 def step(exp: Experiment) -> None:
-    exp.running = False
+    exp.set_running(False)
     exp.advance(max_steps=STEP_SLICE)
 
 
@@ -81,7 +81,7 @@ def training_panel() -> None:
     def ticker() -> None:
         live = current_experiment()  # a plain reference first; the slice runs on plain objects under its lock
         if live.running:
-            live.advance()
+            live.advance(only_while_running=True)
         progress(live)
         if every and not live.running:
             st.rerun()  # the run diverged during this slice: redraw everything, without the timers
