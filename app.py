@@ -15,15 +15,21 @@ torch.set_num_threads(1)  # per process: small models train fastest on one threa
 
 st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide")
 
-pages = [
-    st.Page("pages/train.py", title="Train", default=True),
-    st.Page("pages/hidden_states.py", title="Hidden states"),
-    st.Page("pages/loss_over_time.py", title="Loss over time"),
-    st.Page("pages/gradients.py", title="Gradients"),
-    st.Page("pages/gates.py", title="Gates"),
-    st.Page("pages/vanishing_demo.py", title="Vanishing by hand"),
-    st.Page("pages/inside_a_layer.py", title="Inside a layer"),
-]
+pages = {
+    "Explore": [
+        st.Page("pages/train.py", title="Train", default=True),
+        st.Page("pages/hidden_states.py", title="Hidden states"),
+        st.Page("pages/loss_over_time.py", title="Loss over time"),
+        st.Page("pages/gradients.py", title="Gradients"),
+        st.Page("pages/gates.py", title="Gates"),
+    ],
+    "Lessons": [
+        st.Page("pages/worked_example.py", title="Worked example"),
+        st.Page("pages/shapes.py", title="Shapes and parameters"),
+        st.Page("pages/vanishing_demo.py", title="Vanishing by hand"),
+        st.Page("pages/inside_a_layer.py", title="Inside a layer"),
+    ],
+}
 navigation = st.navigation(pages)
 
 with st.sidebar:

@@ -16,6 +16,8 @@ PAGES = [
     "pages/gates.py",
     "pages/vanishing_demo.py",
     "pages/inside_a_layer.py",
+    "pages/worked_example.py",
+    "pages/shapes.py",
 ]
 
 

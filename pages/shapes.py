@@ -1,0 +1,43 @@
+"""Shapes and parameters: every tensor and weight of a PyTorch recurrent layer, and the count by formula."""
+
+import streamlit as st
+
+from rnn_core.lessons import parameter_formula_text, parameter_shapes, tensor_shapes
+from rnn_core.models import CELL_TITLES
+
+st.title("Shapes and parameters")
+st.markdown(
+    "Choose a layer as you would write it in PyTorch and see the shape of everything that goes in and out, every weight "
+    "by its PyTorch name, and the number of parameters by formula next to the count of a real model. "
+    "(The notes' examples: input 4, hidden 3, output 4 gives 43; input 1, hidden 1, output 2 gives 8.)"
+)
+cells = {k: v for k, v in CELL_TITLES.items() if k != "mlp"}
+c = st.columns(4)
+cell = c[0].selectbox("Cell", list(cells), format_func=cells.get, key="sh_cell")
+input_size = c[1].number_input("input_size H_in", 1, 512, 4, key="sh_input")
+hidden_size = c[2].number_input("hidden_size H_out", 1, 512, 3, key="sh_hidden")
+out_features = c[3].number_input("Output features k", 1, 512, 4, key="sh_out")
+c = st.columns(5)
+num_layers = c[0].number_input("num_layers", 1, 8, 1, key="sh_layers")
+batch = c[1].number_input("Batch N", 1, 256, 1, key="sh_batch")
+seq_len = c[2].number_input("Sequence length L", 1, 500, 4, key="sh_seq")
+bidirectional = c[3].checkbox("bidirectional", key="sh_bidir")
+batch_first = c[4].checkbox("batch_first", value=True, key="sh_batch_first")
+sizes = dict(cell=cell, input_size=int(input_size), hidden_size=int(hidden_size), num_layers=int(num_layers), bidirectional=bidirectional)
+
+st.subheader("Tensors")
+st.dataframe(
+    tensor_shapes(**sizes, batch_first=batch_first, batch=int(batch), seq_len=int(seq_len), out_features=int(out_features)),
+    hide_index=True,
+    width="stretch",
+)
+st.caption("D = 2 for a bidirectional layer, else 1. batch_first changes the input and output only, never h or c.")
+
+st.subheader("Parameters")
+table = parameter_shapes(**sizes, out_features=int(out_features))
+st.dataframe(table, hide_index=True, width="stretch")
+formula = parameter_formula_text(**sizes, out_features=int(out_features))
+left, right = st.columns([3, 1])
+left.markdown(f"**By formula:** {formula}")
+left.caption("Per layer and direction: G·(H·H_in + H + H·H + H) with G = 1 (RNN), 3 (GRU) or 4 (LSTM), then the head k·(D·H) + k.")
+right.metric("Counted in the model", f"{int(table['count'].sum()):,}")

@@ -1,0 +1,72 @@
+"""The lesson pages through AppTest: the notes' numbers with their defaults, and after editing."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def worked(app):
+    app.switch_page("pages/worked_example.py").run()
+    assert not app.exception
+    return app
+
+
+def forward_table(at):
+    return at.dataframe[0].value
+
+
+def test_worked_example_shows_the_notes_numbers_corrected(worked):
+    table = forward_table(worked)
+    first = table.iloc[0]
+    assert (first["h_t"], first["ŷ_t"], first["y_t"], first["L_t"]) == (0.664, 0.797, 2.0, 0.724)
+    assert table.iloc[1]["h_t"] == 0.959 and table.iloc[1]["ŷ_t"] == 1.151
+    assert len(table) == 9  # ten inputs, nine targets
+    assert worked.metric[0].value == "134.202"
+    assert "0.724" in worked.info[0].value and "0.959" in worked.info[0].value
+
+
+def test_bptt_by_hand_equals_autograd_and_one_step_lowers_the_loss(worked):
+    comparison = worked.dataframe[2].value
+    assert comparison["parameter"].tolist() == ["W_hh", "W_xh", "b_h", "W_hy", "b_y"]
+    assert (comparison["difference"] < 1e-9).all()
+    assert comparison.set_index("parameter").loc["W_hh", "autograd (PyTorch)"] == pytest.approx(-0.175251, abs=1e-6)
+    assert worked.success[0].value == "Every hand-written gradient equals autograd's."
+    assert any("(1 − h)²" in m.value and "1 − h²" in m.value for m in worked.markdown)
+    before, after = float(worked.metric[1].value), float(worked.metric[2].value)
+    assert after < before
+
+
+def test_editing_the_numbers_recomputes_everything(worked):
+    worked.number_input(key="we_w_hh").set_value(1.0).run()
+    worked.text_input(key="we_inputs").set_value("0.5, -1, 2").run()
+    table = forward_table(worked)
+    assert len(table) == 2 and table.iloc[0]["h_t"] == round(__import__("math").tanh(0.8 * 0.5), 3)
+    assert (worked.dataframe[2].value["difference"] < 1e-9).all()
+    worked.text_input(key="we_inputs").set_value("1, two").run()
+    assert worked.error[0].value.startswith("Those inputs cannot be used")
+    worked.text_input(key="we_inputs").set_value("7").run()
+    assert "at least two inputs" in worked.error[0].value
+
+
+def test_shapes_page_counts_like_the_notes(app):
+    app.switch_page("pages/shapes.py").run()
+    assert app.metric[0].value == "43"
+    assert app.markdown[1].value.endswith("= 43") or "= 43" in " ".join(m.value for m in app.markdown)
+    tensors = app.dataframe[0].value.set_index("tensor")["shape"]
+    assert tensors["input x"] == "1 × 4 × 4" and tensors["h_n"] == "1 × 1 × 3" and tensors["output"] == "1 × 4 × 3"
+    app.number_input(key="sh_input").set_value(1).run()
+    app.number_input(key="sh_hidden").set_value(1).run()
+    app.number_input(key="sh_out").set_value(2).run()
+    assert app.metric[0].value == "8"
+    app.selectbox(key="sh_cell").set_value("lstm").run()
+    app.number_input(key="sh_input").set_value(4).run()
+    app.number_input(key="sh_hidden").set_value(3).run()
+    app.number_input(key="sh_out").set_value(4).run()
+    assert app.metric[0].value == "124"
+    names = app.dataframe[1].value["parameter"].tolist()
+    assert names == ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0", "head.weight", "head.bias"]
+    app.checkbox(key="sh_bidir").check().run()
+    app.checkbox(key="sh_batch_first").uncheck().run()
+    tensors = app.dataframe[0].value.set_index("tensor")["shape"]
+    assert tensors["output"] == "4 × 1 × 6" and tensors["c_n"] == "2 × 1 × 3"
