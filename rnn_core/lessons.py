@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, replace
 
@@ -222,3 +223,65 @@ def parameter_formula_text(cell: str, input_size: int, hidden_size: int, num_lay
         parts.append(f"{factor + ' · ' if factor else ''}({H}·{h_in} + {H} + {H}·{H} + {H})")
     head = k * D * H + k
     return " + ".join(parts) + f" + ({k}·{D * H} + {k}) = {total + head}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The "hello" character model: one training step seen on the output scores
+
+
+@dataclass(frozen=True)
+class HelloStep:
+    """One gradient step of a character model on "hello", seen where the loss meets the scores.
+
+    Tables have one row per input position ("h", "e", "l", "l") and one column per vocabulary character.
+    """
+
+    vocab: list[str]
+    inputs: list[str]
+    targets: list[str]
+    one_hot: pd.DataFrame
+    scores_before: pd.DataFrame
+    probabilities: pd.DataFrame
+    score_gradient: pd.DataFrame  # ∂L/∂scores from autograd; equals (softmax − one-hot)/T
+    expected_gradient: pd.DataFrame  # (softmax − one-hot)/T, written out
+    scores_after: pd.DataFrame
+    loss_before: float
+    loss_after: float
+
+
+def hello_step(model, task, lr: float) -> HelloStep:
+    """Take one SGD step of ``lr`` on a copy of ``model`` (a SequenceModel on the "hello" task); the model is unchanged."""
+    batch = task.probe_batch(1)
+    x, y = batch.x[0], batch.y[0]  # (T,), (T,)
+    inputs = [task.vocab[int(i)] for i in x]
+    targets = [task.vocab[int(i)] for i in y]
+    index = [f"{c} → ?" for c in inputs]
+
+    def frame(values) -> pd.DataFrame:
+        return pd.DataFrame(values.detach().numpy(), index=index, columns=task.vocab)
+
+    trained = copy.deepcopy(model).train()
+    scores, _ = trained(x.unsqueeze(0))  # (1, T, V)
+    scores.retain_grad()
+    loss = F.cross_entropy(scores[0], y)
+    loss.backward()
+    probs = torch.softmax(scores[0], dim=-1)  # (T, V)
+    one_hot = F.one_hot(y, len(task.vocab)).double()
+    with torch.no_grad():
+        for p in trained.parameters():
+            p -= lr * p.grad
+        after, _ = trained(x.unsqueeze(0))
+        loss_after = F.cross_entropy(after[0], y).item()
+    return HelloStep(
+        vocab=list(task.vocab),
+        inputs=inputs,
+        targets=targets,
+        one_hot=frame(F.one_hot(x, len(task.vocab)).float()),
+        scores_before=frame(scores[0]),
+        probabilities=frame(probs),
+        score_gradient=frame(scores.grad[0]),
+        expected_gradient=frame((probs.double() - one_hot) / len(y)),
+        scores_after=frame(after[0]),
+        loss_before=loss.item(),
+        loss_after=loss_after,
+    )

@@ -56,3 +56,23 @@ def test_formula_text_totals_the_real_count(cell, layers, bidirectional):
     text = parameter_formula_text(cell, 5, 7, layers, bidirectional, 3)
     real = int(parameter_shapes(cell, 5, 7, layers, bidirectional, 3)["count"].sum())
     assert text.endswith(f"= {real}")
+
+
+def test_hello_step_gradient_is_softmax_minus_one_hot_and_leaves_the_model_alone():
+    from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
+    from rnn_core.lessons import hello_step
+    from rnn_core.tasks import make_task
+    from rnn_core.training import Trainer
+
+    cfg = ExperimentConfig(
+        task=TaskConfig(name="characters", text_source="hello"),
+        model=ModelConfig(cell="rnn_tanh", hidden_size=3),
+        train=TrainConfig(probe_every=1000),
+    )
+    t = Trainer(cfg, make_task(cfg.task))
+    before = [p.detach().clone() for p in t.model.parameters()]
+    step = hello_step(t.model, t.task, lr=0.1)
+    assert step.inputs == ["h", "e", "l", "l"] and step.targets == ["e", "l", "l", "o"]
+    assert (step.score_gradient - step.expected_gradient).abs().to_numpy().max() < 1e-6
+    assert step.loss_after < step.loss_before
+    assert all((p == q).all() for p, q in zip(t.model.parameters(), before))

@@ -70,3 +70,21 @@ def test_shapes_page_counts_like_the_notes(app):
     app.checkbox(key="sh_batch_first").uncheck().run()
     tensors = app.dataframe[0].value.set_index("tensor")["shape"]
     assert tensors["output"] == "4 × 1 × 6" and tensors["c_n"] == "2 × 1 × 3"
+
+
+def test_hello_page_shows_one_step_then_trains_and_spells_hello(app):
+    app.switch_page("pages/hello.py").run()
+    assert not app.exception
+    one_hot, scores, gradient, change = (app.dataframe[i].value for i in range(4))
+    assert list(one_hot.columns) == ["h", "e", "l", "o"] and list(one_hot.index) == ["h → ?", "e → ?", "l → ?", "l → ?"]
+    assert (one_hot.to_numpy().sum(axis=1) == 1).all()
+    targets = ["e", "l", "l", "o"]
+    for i, target in enumerate(targets):  # softmax − one-hot: negative only at the target
+        values = gradient.iloc[i]
+        assert values[target] < 0 and (values.drop(target) > 0).all()
+    before, after = float(app.metric[0].value), float(app.metric[1].value)
+    assert after < before
+    app.number_input(key="hello_steps").set_value(300).run()
+    app.button(key="hello_train").click().run()
+    app.slider(key="hello_temperature").set_value(0.1).run()
+    assert app.metric[2].value == "hello"

@@ -18,6 +18,7 @@ PAGES = [
     "pages/inside_a_layer.py",
     "pages/worked_example.py",
     "pages/shapes.py",
+    "pages/hello.py",
 ]
 
 

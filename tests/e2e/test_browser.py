@@ -96,7 +96,7 @@ def drawn_charts(page) -> tuple[int, int]:
     )
 
 
-TABLE_PAGES = {"Worked example", "Shapes and parameters"}  # tables and numbers, no charts
+TABLE_PAGES = {"Worked example", "Shapes and parameters", "The hello model"}  # tables and numbers, no charts
 PAGES = [
     "Train",
     "Hidden states",
@@ -105,6 +105,7 @@ PAGES = [
     "Gates",
     "Worked example",
     "Shapes and parameters",
+    "The hello model",
     "Vanishing by hand",
     "Inside a layer",
 ]
