@@ -27,6 +27,7 @@ pages = {
         st.Page("pages/worked_example.py", title="Worked example"),
         st.Page("pages/shapes.py", title="Shapes and parameters"),
         st.Page("pages/hello.py", title="The hello model"),
+        st.Page("pages/stacked.py", title="Stacked and bidirectional"),
         st.Page("pages/vanishing_demo.py", title="Vanishing by hand"),
         st.Page("pages/inside_a_layer.py", title="Inside a layer"),
     ],

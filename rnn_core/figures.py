@@ -320,3 +320,88 @@ def overlay_lines(
     fig.update_xaxes(title_text=x_label)
     fig.update_yaxes(title_text=y_label, type="log" if log_y else "linear", exponentformat="power")
     return fig
+
+
+def unrolled_diagram(num_layers: int, bidirectional: bool, steps: int, input_size: int, hidden_size: int, output_size: int) -> go.Figure:
+    """Which state feeds which, unrolled over ``steps``: inputs at the bottom, one row per layer and direction, outputs on top.
+
+    Forward states pass to the right (h_{t−1} → h_t), reverse states to the left (h_{t+1} → h_t); every layer above the
+    first reads both directions of the layer below at the same step.
+    """
+    D = 2 if bidirectional else 1
+    rows = {}  # (layer, direction) -> y position
+    y = 1.0
+    for layer in range(num_layers):
+        for d in range(D):
+            rows[(layer, d)] = y
+            y += 1.0
+    top = y
+    xs = np.arange(steps, dtype=float) * 1.6
+    fig = go.Figure(
+        layout={
+            "template": LECTURE_TEMPLATE,
+            "title": {"text": f"{num_layers} layer(s), {'both directions' if D == 2 else 'forward only'}, unrolled over {steps} steps"},
+        }
+    )
+
+    def arrow(x0, y0, x1, y1, colour):
+        fig.add_annotation(
+            x=x1,
+            y=y1,
+            ax=x0,
+            ay=y0,
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=2,
+            arrowsize=1.2,
+            arrowwidth=2,
+            arrowcolor=colour,
+            standoff=14,
+            startstandoff=14,
+        )
+
+    for t, x in enumerate(xs):
+        for (layer, d), yy in rows.items():
+            below = [0.0] if layer == 0 else [rows[(layer - 1, k)] for k in range(D)]
+            for yb in below:
+                arrow(x, yb, x, yy, "#999999")
+            if d == 0 and t > 0:
+                arrow(xs[t - 1], yy, x, yy, COLOURS[0])
+            if d == 1 and t < steps - 1:
+                arrow(xs[t + 1], yy, x, yy, COLOURS[1])
+        for k in range(D):
+            arrow(x, rows[(num_layers - 1, k)], x, top, "#999999")
+    names, px, py, colours = [], [], [], []
+    for t, x in enumerate(xs):
+        names.append(f"x_{t + 1}")
+        px.append(x), py.append(0.0), colours.append("#666666")
+        for (layer, d), yy in rows.items():
+            names.append(f"h{'←' if d else '→'}<sup>{layer + 1}</sup>_{t + 1}")
+            px.append(x), py.append(yy), colours.append(COLOURS[d])
+        names.append(f"ŷ_{t + 1}")
+        px.append(x), py.append(top), colours.append("#222222")
+    fig.add_trace(
+        go.Scatter(
+            x=px,
+            y=py,
+            mode="markers+text",
+            text=names,
+            textposition="top right",
+            hoverinfo="skip",
+            marker={"size": 22, "color": "white", "line": {"width": 3, "color": colours}},
+            showlegend=False,
+        )
+    )
+    ticks = [0.0] + list(rows.values()) + [top]
+    labels = (
+        [f"input x_t ({input_size})"]
+        + [f"layer {k + 1} {'reverse' if d else 'forward'} ({hidden_size})" for (k, d) in rows]
+        + [f"output ŷ_t ({output_size}, from {D * hidden_size})"]
+    )
+    fig.update_xaxes(visible=False, range=[-0.5, xs[-1] + 1.2])
+    fig.update_yaxes(tickvals=ticks, ticktext=labels, showgrid=False, range=[-0.6, top + 0.6])
+    fig.update_layout(height=160 + 90 * (len(rows) + 2))
+    return fig

@@ -88,3 +88,27 @@ def test_hello_page_shows_one_step_then_trains_and_spells_hello(app):
     app.button(key="hello_train").click().run()
     app.slider(key="hello_temperature").set_value(0.1).run()
     assert app.metric[2].value == "hello"
+
+
+def test_stacked_page_draws_the_live_models_layers_and_directions(app):
+    from tests.app.conftest import plotly_figures
+    from ui.sidebar import key
+
+    app.sidebar.selectbox(key=key("task", "name")).set_value("adding").run()
+    app.sidebar.slider(key=key("model", "num_layers")).set_value(2).run()
+    app.sidebar.checkbox(key=key("model", "bidirectional")).check().run()
+    app.switch_page("pages/stacked.py").run()
+    assert not app.exception
+    fig = plotly_figures(app)[0]
+    assert fig["layout"]["title"]["text"] == "2 layer(s), both directions, unrolled over 4 steps"
+    assert fig["layout"]["yaxis"]["ticktext"] == [
+        "input x_t (2)",
+        "layer 1 forward (32)",
+        "layer 1 reverse (32)",
+        "layer 2 forward (32)",
+        "layer 2 reverse (32)",
+        "output ŷ_t (1, from 64)",
+    ]
+    weights = app.dataframe[0].value.set_index("parameter")["shape"]
+    assert weights["rnn.weight_ih_l1_reverse"] == "128 × 64"  # LSTM: 4·H rows, D·H columns from the layer below
+    assert weights["head.weight"] == "1 × 64"

@@ -19,6 +19,7 @@ PAGES = [
     "pages/worked_example.py",
     "pages/shapes.py",
     "pages/hello.py",
+    "pages/stacked.py",
 ]
 
 

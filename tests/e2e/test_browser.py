@@ -106,6 +106,7 @@ PAGES = [
     "Worked example",
     "Shapes and parameters",
     "The hello model",
+    "Stacked and bidirectional",
     "Vanishing by hand",
     "Inside a layer",
 ]
