@@ -256,6 +256,7 @@ class Series(Task):
             raise ValueError("the series must be one column of finite numbers")
         if len(values) < seq_len + 1:
             raise ValueError(f"the series has {len(values)} numbers; a sequence length of {seq_len} needs at least {seq_len + 1}")
+        self.raw = values  # the user's numbers as given, to rebuild or compare with later
         self.mean, self.std = float(values.mean()), float(values.std()) or 1.0
         self.values = torch.tensor((values - self.mean) / self.std, dtype=torch.float32)
         self.seq_len, self.column = seq_len, column

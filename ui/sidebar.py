@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+import numpy as np
 import streamlit as st
 
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
@@ -182,6 +183,16 @@ def training_widgets() -> None:
     st.number_input("Seed", 0, 2**31 - 1, key=key("run", "seed"))
 
 
+def user_data_changed(exp: Experiment, user_text: str | None, user_series, column: str | None) -> bool:
+    """Whether the user's text or series differs from what the current task was built on (it is not in the config)."""
+    task, config = exp.task, exp.config.task
+    if config.name == "characters" and config.text_source == "custom":
+        return user_text is not None and user_text != task.text
+    if config.name == "series" and user_series is not None:
+        return column != task.column or not np.array_equal(user_series, task.raw)
+    return False
+
+
 def model_builder(exp: Experiment) -> None:
     """Draw the builder and apply the draft when that loses nothing or the user asks."""
     seed_widget_state(exp.config)
@@ -193,11 +204,12 @@ def model_builder(exp: Experiment) -> None:
         training_widgets()
     try:
         draft = draft_config()
-        if draft == exp.config:
-            return
         columns = st.session_state.get(USER_COLUMNS) or {}
         column = st.session_state.get(USER_COLUMN)
-        task = make_task(draft.task, user_text=st.session_state.get(USER_TEXT), user_series=columns.get(column), column=column or "value")
+        user_text, user_series = st.session_state.get(USER_TEXT), columns.get(column)
+        if draft == exp.config and not user_data_changed(exp, user_text, user_series, column):
+            return
+        task = make_task(draft.task, user_text=user_text, user_series=user_series, column=column or "value")
     except ValueError as e:
         st.error(str(e)[:1].upper() + str(e)[1:] + ".")
         return

@@ -41,7 +41,7 @@ def _user_data(exp: Experiment) -> dict:
     if exp.config.task.name == "characters" and exp.config.task.text_source == "custom":
         return {"user_text": task.text}
     if exp.config.task.name == "series":
-        return {"user_series": task.values.numpy() * task.std + task.mean, "column": task.column}
+        return {"user_series": task.raw, "column": task.column}
     return {}
 
 

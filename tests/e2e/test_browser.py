@@ -205,3 +205,21 @@ def test_training_survives_quick_clicks_while_a_slice_runs(watched):
     sidebar_button(page, "Pause").click()
     wait_idle(page)
     assert_clean(watched)
+
+
+def test_a_users_own_csv_series_trains(watched):
+    """Upload a CSV in the sidebar, pick its column, train: the 'Your own series' task end to end."""
+    page = watched.page
+    wait_idle(page)
+    choose(page, "Task", "Your own series (CSV)")
+    assert page.get_by_text("Upload a CSV file with at least one numeric column.").count() == 1
+    rows = "\n".join(f"{i},{20 + 5 * __import__('math').sin(i / 4):.3f}" for i in range(200))
+    uploader = page.locator('[data-testid="stSidebar"] [data-testid="stFileUploaderDropzoneInput"]')
+    uploader.set_input_files(files=[{"name": "temperatures.csv", "mimeType": "text/csv", "buffer": f"day,temp\n{rows}\n".encode()}])
+    wait_idle(page)
+    choose(page, "Column", "temp")
+    assert "Your column 'temp' (200 numbers)" in page.locator('[data-testid="stMain"]').inner_text()
+    sidebar_button(page, "Step").click()
+    wait_idle(page)
+    assert step_count(page) == 10
+    assert_clean(watched)
