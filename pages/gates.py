@@ -6,6 +6,7 @@ from rnn_core.figures import gate_histograms, state_heatmap, text_activation
 from rnn_core.gate_stats import BOUNDED_GATES, saturation_table
 from rnn_core.tasks import Characters
 from ui.charts import show_figure
+from ui.controls import sequence_layer_direction
 from ui.live import live_view
 from ui.replay import replay_snapshot
 from ui.state import Experiment, current_experiment
@@ -29,19 +30,13 @@ st.markdown(
     "Gates are numbers between 0 and 1, one per unit and step, that decide what a cell keeps, writes and shows. "
     "A forget (LSTM) or update (GRU) gate near 1 for many steps is memory being held."
 )
-config = exp.config
-cols = st.columns(3)
-sample = cols[0].selectbox("Probe sequence", range(config.train.probe_batch), format_func=lambda i: f"#{i + 1}", key="gates_sample")
-layer = cols[1].selectbox("Layer", range(config.model.num_layers), format_func=lambda i: f"layer {i + 1}", key="gates_layer")
-direction = 0
-if exp.trainer.model.num_directions == 2:
-    direction = cols[2].radio("Direction", [0, 1], format_func=["forward", "reverse"].__getitem__, key="gates_direction", horizontal=True)
+choice = sequence_layer_direction(exp, "gates")
 
 
 def draw(exp: Experiment) -> None:
     snap = replay_snapshot(exp, "gates_replay")
-    row = layer * exp.trainer.model.num_directions + direction
-    i = min(sample, snap.hidden.shape[1] - 1)
+    row = choice.row
+    i = min(choice.sample, snap.hidden.shape[1] - 1)
     labels = exp.task.input_labels(exp.trainer.probe.x[i])
     panels = list(snap.gates.items()) + ([("c", snap.cell)] if snap.cell is not None else [])
     for start in range(0, len(panels), 2):

@@ -6,6 +6,7 @@ from rnn_core.analysis import pca_2d, top_units
 from rnn_core.figures import state_heatmap, text_activation, trajectory_2d, unit_lines
 from rnn_core.tasks import Characters
 from ui.charts import show_figure
+from ui.controls import sequence_layer_direction
 from ui.live import live_view
 from ui.replay import replay_snapshot
 from ui.state import Experiment, current_experiment
@@ -20,23 +21,17 @@ if not exp.trainer.model.recurrent:
     st.info("The windowing MLP keeps no state from step to step, so there is no h_t to show. Choose a recurrent cell in the sidebar.")
     st.stop()
 
-config = exp.config
-cols = st.columns(3)
-sample = cols[0].selectbox("Probe sequence", range(config.train.probe_batch), format_func=lambda i: f"#{i + 1}", key="hidden_sample")
-layer = cols[1].selectbox("Layer", range(config.model.num_layers), format_func=lambda i: f"layer {i + 1}", key="hidden_layer")
-direction = 0
-if exp.trainer.model.num_directions == 2:
-    direction = cols[2].radio("Direction", [0, 1], format_func=["forward", "reverse"].__getitem__, key="hidden_direction", horizontal=True)
+choice = sequence_layer_direction(exp, "hidden")
 
 
 def draw(exp: Experiment) -> None:
     snap = replay_snapshot(exp, "hidden_replay")
     task, probe = exp.task, exp.trainer.probe
-    row = layer * exp.trainer.model.num_directions + direction
-    i = min(sample, snap.hidden.shape[1] - 1)
+    row = choice.row
+    i = min(choice.sample, snap.hidden.shape[1] - 1)
     values = snap.hidden[row, i]  # (T, H)
     labels = task.input_labels(probe.x[i])
-    where = f"layer {layer + 1}" + (", reverse" if direction else "") + f", step {snap.step:,}"
+    where = f"layer {choice.layer + 1}" + (", reverse" if choice.direction else "") + f", step {snap.step:,}"
     show_figure(state_heatmap(values, f"Hidden state h_t of every unit ({where})", "h", x_labels=labels))
 
     best = top_units(snap.hidden[row], k=min(3, values.shape[1]))
