@@ -151,7 +151,7 @@ def take_snapshot(model, task, batch, step: int) -> ProbeSnapshot:
         else at_tau.sum()
     )
     grad_norm = rec.hidden_grad_norm(loss)
-    grad_norm_last = rec.hidden_grad_norm(loss_tau)
+    grad_norm_last = grad_norm if loss_tau is loss else rec.hidden_grad_norm(loss_tau)  # many-to-one: the same loss
     (x_grad,) = torch.autograd.grad(score, encoded)  # (B, T, F)
     kind = model.cell
     return ProbeSnapshot(
