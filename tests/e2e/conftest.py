@@ -8,28 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
+from scripts.served_app import CHROMIUM, CHROMIUM_ARGS, serve_app
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -48,55 +34,15 @@ def _browser_or_skip():
         pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory):
     """The app served by `streamlit run app.py` on loopback, with the project's own .streamlit/config.toml."""
     _browser_or_skip()
-    port = _free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-    ]
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "w") as log:
-        started = time.monotonic()
-        server = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                try:
-                    if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                        break
-                except OSError:
-                    time.sleep(0.3)
-            else:
-                pytest.fail(f"the app did not answer its health check within 90 s; see {log_path}")
-            os.environ["RNN_EXPLORER_E2E_SERVER_READY_S"] = f"{time.monotonic() - started:.2f}"
-            yield url
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+    started = time.monotonic()
+    with open(log_path, "w") as log, serve_app(log) as url:
+        os.environ["RNN_EXPLORER_E2E_SERVER_READY_S"] = f"{time.monotonic() - started:.2f}"
+        yield url
 
 
 @pytest.fixture(scope="session")

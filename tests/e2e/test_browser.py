@@ -9,31 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from scripts.served_app import wait_idle
+
 ROOT = Path(__file__).resolve().parents[2]
 TIMINGS = ROOT / "bench" / "results" / "e2e_timings.json"
-
-
-def wait_idle(page, quiet: float = 0.8, timeout: float = 60) -> float:
-    """Wait until the app is connected, no script runs, nothing is stale and every chart has drawn, for `quiet` seconds."""
-    start, calm_since = time.monotonic(), None
-    while time.monotonic() - start < timeout:
-        state = page.evaluate(
-            """() => {
-                const app = document.querySelector('[data-testid=stApp]');
-                if (!app) return 'loading';
-                if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return 'connecting';
-                if (app.getAttribute('data-test-script-state') === 'running') return 'running';
-                if (document.querySelectorAll('[data-stale=true], [data-testid=stSkeleton]').length) return 'stale';
-                const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
-                if (charts.some(c => !c.querySelector('.js-plotly-plot .main-svg'))) return 'drawing';
-                return 'idle';
-            }"""
-        )
-        calm_since = (calm_since or time.monotonic()) if state == "idle" else None
-        if calm_since and time.monotonic() - calm_since >= quiet:
-            return calm_since - start
-        time.sleep(0.1)
-    raise AssertionError(f"the page did not become idle within {timeout} s (last state: {state})")
 
 
 def sidebar_metric(page, label: str) -> str:

@@ -1,0 +1,101 @@
+"""The real app for tools that drive it from outside: a server on a free loopback port, and a browser's idea of idle.
+
+Used by scripts/screenshots.py and tests/e2e. Only loopback is ever served or contacted.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"  # Debian's; `playwright install` cannot download browsers here
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve_app(log=subprocess.DEVNULL, timeout: float = 90) -> Iterator[str]:
+    """`streamlit run app.py` with the project's own .streamlit/config.toml on loopback; yields its URL once healthy."""
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    server = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the app did not answer its health check within {timeout:g} s") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def wait_idle(page, quiet: float = 0.8, timeout: float = 60) -> float:
+    """Wait until the app is connected, no script runs, nothing is stale and every chart has drawn, for `quiet` seconds.
+
+    Returns the seconds it took to become idle.
+    """
+    start, calm_since, state = time.monotonic(), None, "loading"
+    while time.monotonic() - start < timeout:
+        state = page.evaluate(
+            """() => {
+                const app = document.querySelector('[data-testid=stApp]');
+                if (!app) return 'loading';
+                if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return 'connecting';
+                if (app.getAttribute('data-test-script-state') === 'running') return 'running';
+                if (document.querySelectorAll('[data-stale=true], [data-testid=stSkeleton]').length) return 'stale';
+                const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
+                if (charts.some(c => !c.querySelector('.js-plotly-plot .main-svg'))) return 'drawing';
+                return 'idle';
+            }"""
+        )
+        calm_since = (calm_since or time.monotonic()) if state == "idle" else None
+        if calm_since and time.monotonic() - calm_since >= quiet:
+            return calm_since - start
+        time.sleep(0.1)
+    raise AssertionError(f"the page did not become idle within {timeout} s (last state: {state})")
