@@ -7,6 +7,7 @@ builder) and hands navigation to st.navigation; every view lives in pages/.
 import streamlit as st
 import torch
 
+from ui.checkpoint import checkpoint_panel
 from ui.sidebar import model_builder
 from ui.state import current_experiment
 from ui.training import training_panel
@@ -38,6 +39,7 @@ with st.sidebar:
     st.markdown("## RNN Explorer")
     training_panel()
     model_builder(current_experiment())
+    checkpoint_panel(current_experiment())
 
 diverged = current_experiment().trainer.diverged
 if diverged is not None:  # on every page, above its title: the run stopped, and why

@@ -43,6 +43,9 @@ def draw(exp: Experiment) -> None:
     )
     show_figure(per_step_bars(snap.jacobian_radius[row], "Spectral radius of ∂s_t/∂s_{t−1} along the sequence", "ρ"), right)
     right.caption("ρ above 1 at a step can grow the gradient there, below 1 shrinks it. For an LSTM, s = (h, c).")
+    measured = int(np.isfinite(snap.jacobian_radius[row]).sum())
+    if measured < snap.jacobian_radius.shape[1]:
+        right.caption(f"For a model this size ρ is measured at {measured} evenly spread steps, to keep each snapshot quick.")
 
     eig = {k: v for k, v in snap.eigenvalues.items() if k.startswith(f"l{layer}") and "reverse" not in k}
     radius = max(float(np.abs(v).max()) for v in eig.values())

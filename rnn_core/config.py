@@ -94,7 +94,7 @@ class TrainConfig:
     batch_size: int = 32
     clip_norm: float = 1.0
     tbptt: int = 0
-    probe_every: int = 50  # take a probe snapshot every this many steps (one costs about 8 default steps)
+    probe_every: int = 100  # a probe snapshot every this many steps: one costs about 7 default steps (python -m bench)
     probe_batch: int = 4  # sequences in the fixed probe batch
 
     def __post_init__(self) -> None:

@@ -180,3 +180,15 @@ def parameter_formula(
         layer_input = input_size if layer == 0 else D * H
         total += D * G * (H * layer_input + H + H * H + H)
     return total + output_size * D * H + output_size
+
+
+def multiply_adds_per_step(config: ModelConfig, task: Task, batch_size: int) -> float:
+    """About how many multiply-adds one training step takes: each weight is used once per time step and
+    sequence going forward, and about twice as often going back. A budget for shared servers, not a timing."""
+    features = config.embedding_dim if task.tokens and config.encoding == "embedding" else task.input_size
+    H = config.hidden_size
+    if config.cell == "mlp":
+        weights = features * config.window * H + (config.num_layers - 1) * H * H + H * task.output_size
+    else:
+        weights = parameter_formula(config.cell, features, H, task.output_size, config.num_layers, config.bidirectional)
+    return 3.0 * batch_size * task.seq_len * weights

@@ -68,6 +68,7 @@ def snapshot_layer(layer: nn.Module, x: Tensor, layer_index: int = -1, direction
 # ---------------------------------------------------------------------------------------------
 # Probe snapshots of a trained SequenceModel on a fixed probe batch.
 
+JACOBIAN_BUDGET = 4e9  # S³ summed over the step Jacobians a snapshot decomposes: about 2 s on one core
 _GATE_ORDER = {"lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update", "new")}
 
 
@@ -207,8 +208,20 @@ def _eigenvalues(twin: nn.Module, kind: str) -> dict[str, np.ndarray]:
     return out
 
 
+def jacobian_steps(seq_len: int, state_size: int, layer_directions: int) -> np.ndarray:
+    """The time steps whose step Jacobian a snapshot measures: all of them, unless that costs too much.
+
+    An eigendecomposition of an S×S matrix costs about S³; past JACOBIAN_BUDGET in all, the steps are
+    spread evenly (first and last included), so that a big model's snapshot stays a few seconds.
+    """
+    affordable = int(JACOBIAN_BUDGET // (layer_directions * state_size**3))
+    if affordable >= seq_len:
+        return np.arange(seq_len)
+    return np.unique(np.linspace(0, seq_len - 1, max(affordable, 2)).round().astype(int))
+
+
 def _jacobian_radius(twin: nn.Module, rec, x: Tensor, kind: str) -> np.ndarray:
-    """Spectral radius of the step Jacobian ∂s_t/∂s_{t-1} at every step of one sequence, per layer-direction.
+    """Spectral radius of the step Jacobian ∂s_t/∂s_{t-1} along one sequence, per layer-direction (NaN at steps not measured).
 
     s is h for RNN and GRU, and (h, c) together for the LSTM, whose cell path is the one that can keep gradients alive.
     """
@@ -216,7 +229,8 @@ def _jacobian_radius(twin: nn.Module, rec, x: Tensor, kind: str) -> np.ndarray:
     H, D, T = twin.hidden_size, twin.num_directions, x.size(0)
     hidden = rec.hidden[:, 0]  # (LD, T, H)
     cell = None if rec.cell is None else rec.cell[:, 0]
-    radii = torch.zeros(twin.num_layers * D, T)
+    steps = torch.from_numpy(jacobian_steps(T, H if cell is None else 2 * H, twin.num_layers * D))
+    radii = torch.full((twin.num_layers * D, T), torch.nan)
     layer_input = x  # (T, F)
     for layer in range(twin.num_layers):
         for d in range(D):
@@ -234,7 +248,7 @@ def _jacobian_radius(twin: nn.Module, rec, x: Tensor, kind: str) -> np.ndarray:
                 new, _ = step_fn(xp.unsqueeze(0), tuple(v.unsqueeze(0) for v in state), w_hh, b_hh)
                 return torch.cat([v[0] for v in new])
 
-            jac = vmap(jacrev(step))(prev, x_proj)  # (T, S, S)
-            radii[k] = torch.linalg.eigvals(jac).abs().max(dim=-1).values  # (T,)
+            jac = vmap(jacrev(step))(prev[steps], x_proj[steps])  # (steps, S, S)
+            radii[k, steps] = torch.linalg.eigvals(jac).abs().max(dim=-1).values
         layer_input = hidden[layer * D : (layer + 1) * D].permute(1, 0, 2).reshape(T, D * H)  # (T, D*H)
     return radii.numpy()

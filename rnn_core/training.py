@@ -70,7 +70,7 @@ def make_optimizer(config: ExperimentConfig, params) -> torch.optim.Optimizer:
 class Trainer:
     """Owns one model, its optimiser, its data stream, its history and its probe snapshots."""
 
-    def __init__(self, config: ExperimentConfig, task: Task, snapshot_bytes: int = 10 * 2**20):
+    def __init__(self, config: ExperimentConfig, task: Task, snapshot_bytes: int = 10 * 2**20, first_snapshot: bool = True):
         self.config, self.task = config, task
         with seeded(config.seed):
             self.model = SequenceModel(config.model, task)
@@ -86,7 +86,7 @@ class Trainer:
         self._state = None  # hidden state carried between chunks of one batch
         self.probe = task.probe_batch(config.train.probe_batch)
         self.snapshots = SnapshotStore(snapshot_bytes)
-        if self.model.recurrent:
+        if self.model.recurrent and first_snapshot:
             self.snapshots.add(take_snapshot(self.model, task, self.probe, step=0))
 
     @property
@@ -105,6 +105,16 @@ class Trainer:
                 if self.model.recurrent and self.step % self.config.train.probe_every == 0:
                     self.snapshot()
         return done
+
+    def restore(self, state_dict: dict[str, Tensor], step: int, rows: list[dict]) -> None:
+        """Continue from saved weights (shapes already checked), step and history, with a fresh optimiser and snapshots."""
+        self.model.load_state_dict(state_dict)
+        self.optimizer = make_optimizer(self.config, self.params)
+        self.step, self._rows, self._history = step, list(rows), None
+        self.elapsed = rows[-1]["wall_time_s"] if rows else 0.0
+        self.snapshots = SnapshotStore(self.snapshots.max_bytes)
+        if self.model.recurrent:
+            self.snapshot()
 
     def snapshot(self) -> ProbeSnapshot:
         """Take (and keep) a probe snapshot of the current model."""
@@ -140,7 +150,8 @@ class Trainer:
         start = time.perf_counter()
         batch, state = self._next_chunk()
         step = self.step + 1
-        self.model.train()
+        if not self.model.training:
+            self.model.train()
         if self.config.model.dropout and self.config.model.num_layers > 1:
             with seeded((self.config.seed * 1_000_003 + step) % 2**31):  # the same masks however steps are sliced
                 prediction = self._forward(batch, state)
@@ -155,20 +166,28 @@ class Trainer:
         grad_norm = torch.nn.utils.clip_grad_norm_(self.params, clip if clip > 0 else math.inf).item()
         if not math.isfinite(grad_norm):  # one check for all gradients; find the culprit only when there is one
             return self._stop(step, f"the gradient of {_first_non_finite(self.model, grads=True)}")
-        clipped = _norm([p.grad for p in self.params]) if clip > 0 and grad_norm > clip else grad_norm
-        before = [p.detach().clone() for p in self.params]
-        self.optimizer.step()
-        if not math.isfinite(_norm(self.params)):
-            name = _first_non_finite(self.model, grads=False)
-            with torch.no_grad():
-                for p, saved in zip(self.params, before):
-                    p.copy_(saved)
-            return self._stop(step, f"the parameter {name} after the update")
+        clipped = grad_norm * min(1.0, clip / (grad_norm + 1e-6)) if clip > 0 else grad_norm  # what clip_grad_norm_ scaled to
+        if self.config.train.optimizer != "sgd":
+            self.optimizer.step()  # Adam and RMSprop move each weight by at most a few lr (lr ≤ 1000): no overflow
+        elif overflowed := self._sgd_step():
+            return self._stop(step, f"the parameter {overflowed} after the update")
         self.step = step
         self.elapsed += time.perf_counter() - start
         lr = self.optimizer.param_groups[0]["lr"]
         self._rows.append(dict(zip(HISTORY_COLUMNS, (step, loss.item(), accuracy, grad_norm, clipped, lr, self.elapsed))))
         return True
+
+    def _sgd_step(self) -> str | None:
+        """Take an SGD step, whose size has no bound (lr × gradient); undo it and name the weight if one overflowed."""
+        before = [p.detach().clone() for p in self.params]
+        self.optimizer.step()
+        if math.isfinite(_norm(self.params)):
+            return None
+        name = _first_non_finite(self.model, grads=False)
+        with torch.no_grad():
+            for p, saved in zip(self.params, before):
+                p.copy_(saved)
+        return name
 
     def _stop(self, step: int, quantity: str) -> bool:
         recent = tuple(row["grad_norm"] for row in self._rows[-5:])

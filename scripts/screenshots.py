@@ -24,10 +24,10 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     args.out.mkdir(parents=True, exist_ok=True)
-    with serve_app() as url, sync_playwright() as p:
+    with serve_app() as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.goto(url + "/")
+        page.goto(server.url + "/")
         wait_idle(page)
         for _ in range(args.steps // 10):
             page.get_by_role("button", name="Step").click()

@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,9 +36,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class AppServer:
+    url: str
+    pid: int
+
+    def rss_mb(self) -> float:
+        """The server process's resident memory, from /proc (Linux)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS line in /proc status")
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far (user + system), from /proc (Linux)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def serve_app(log=subprocess.DEVNULL, timeout: float = 90) -> Iterator[str]:
-    """`streamlit run app.py` with the project's own .streamlit/config.toml on loopback; yields its URL once healthy."""
+def serve_app(log=subprocess.DEVNULL, timeout: float = 90, env: dict[str, str] | None = None) -> Iterator[AppServer]:
+    """`streamlit run app.py` with the project's own .streamlit/config.toml on loopback; yields it once healthy.
+
+    ``env`` adds environment variables, e.g. the app's limits.
+    """
     port = free_port()
     cmd = [
         sys.executable,
@@ -54,7 +76,9 @@ def serve_app(log=subprocess.DEVNULL, timeout: float = 90) -> Iterator[str]:
         "--server.fileWatcherType",
         "none",
     ]
-    server = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        cmd, cwd=ROOT, start_new_session=True, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -66,7 +90,7 @@ def serve_app(log=subprocess.DEVNULL, timeout: float = 90) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"the app did not answer its health check within {timeout:g} s") from None
                 time.sleep(0.3)
-        yield url
+        yield AppServer(url, server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:

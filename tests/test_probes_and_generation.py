@@ -7,10 +7,11 @@ import pytest
 import torch
 from torch.testing import assert_close
 
+from rnn_core import probes
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
 from rnn_core.generate import sample_text, top_k_next
 from rnn_core.losses import task_loss
-from rnn_core.probes import SnapshotStore, take_snapshot
+from rnn_core.probes import SnapshotStore, jacobian_steps, take_snapshot
 from rnn_core.tasks import make_task
 from rnn_core.training import Trainer
 
@@ -60,6 +61,22 @@ def test_eigenvalues_and_step_jacobian_of_a_plain_rnn():
     for step in range(8):
         jac = torch.diag(1 - h[step] ** 2) @ W  # ∂h_t/∂h_{t-1} = diag(1 - h_t²) W_hh
         radius = torch.linalg.eigvals(jac).abs().max().item()
+        assert snap.jacobian_radius[0, step] == pytest.approx(radius, rel=1e-4)
+
+
+def test_big_models_measure_the_step_jacobian_at_evenly_spread_steps(monkeypatch):
+    assert jacobian_steps(40, 64, 1).tolist() == list(range(40))  # the default LSTM: every step
+    assert jacobian_steps(200, 512, 2).tolist() == [0, 15, 31, 46, 61, 77, 92, 107, 122, 138, 153, 168, 184, 199]
+    assert jacobian_steps(200, 4096, 4).tolist() == [0, 199]  # never fewer than the first and the last
+    monkeypatch.setattr(probes, "JACOBIAN_BUDGET", 4 * 5**3)  # a tiny budget: 4 of the 8 steps of a 5-unit RNN
+    t = make(TaskConfig(name="sine", seq_len=8), ModelConfig(cell="rnn_tanh", hidden_size=5), probe_batch=2)
+    snap = t.snapshots.latest
+    measured = np.flatnonzero(~np.isnan(snap.jacobian_radius[0]))
+    assert measured.tolist() == [0, 2, 5, 7]
+    W = t.model.rnn.weight_hh_l0.detach().double()
+    h = torch.from_numpy(snap.hidden[0, 0]).double()
+    for step in measured:
+        radius = torch.linalg.eigvals(torch.diag(1 - h[step] ** 2) @ W).abs().max().item()
         assert snap.jacobian_radius[0, step] == pytest.approx(radius, rel=1e-4)
 
 

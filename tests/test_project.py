@@ -50,4 +50,4 @@ def test_readme_python_examples_run(tmp_path):
         assert result.returncode == 0, result.stderr
         outputs.append(result.stdout)
     assert "torch.Size([2, 8, 20, 3])" in outputs[0]
-    assert "wall_time_s" in outputs[1] and "\n250 [[" in outputs[1]
+    assert "wall_time_s" in outputs[1] and "\n300 [[" in outputs[1]

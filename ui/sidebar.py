@@ -17,6 +17,8 @@ from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConf
 from rnn_core.models import CELL_TITLES
 from rnn_core.tasks import make_task
 from rnn_core.texts import decode_upload, numeric_columns
+from ui import settings
+from ui.settings import raise_hint
 from ui.state import CONFIG_WIDGET_PREFIX, Experiment
 
 TASK_TITLES = {
@@ -35,6 +37,8 @@ TEXT_TITLES = {
     "grammar": "Small grammar",
     "custom": "Your own text",
 }
+HIDDEN_SIZES = [1, 2, 3, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+BATCH_SIZES = [1, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 SECTIONS = {"task": TaskConfig, "model": ModelConfig, "train": TrainConfig}
 USER_TEXT, USER_COLUMNS, USER_COLUMN = "user_text", "user_columns", "user_column"
@@ -42,6 +46,15 @@ USER_TEXT, USER_COLUMNS, USER_COLUMN = "user_text", "user_columns", "user_column
 
 def key(section: str, name: str) -> str:
     return f"{CONFIG_WIDGET_PREFIX}{section}__{name}"
+
+
+def up_to(options: list[int], limit: int) -> list[int]:
+    """The options this server allows, and the limit itself when it falls between two of them."""
+    return sorted({o for o in options if o <= limit} | {limit})
+
+
+def limit_help(field: str) -> str:
+    return f"This server allows up to {getattr(settings.LIMITS, field):,}, so that every student's model stays live. {raise_hint(field)}"
 
 
 def seed_widget_state(config: ExperimentConfig) -> None:
@@ -69,10 +82,16 @@ def draft_config() -> ExperimentConfig:
 def task_widgets() -> None:
     name = st.selectbox("Task", list(TASK_TITLES), format_func=TASK_TITLES.get, key=key("task", "name"))
     if name == "copy":
-        st.slider("Delay (steps to remember)", 2, 100, key=key("task", "delay"))
+        st.slider(
+            "Delay (steps to remember)",
+            2,
+            max(3, min(100, settings.LIMITS.seq_len - 1)),
+            key=key("task", "delay"),
+            help=limit_help("seq_len"),
+        )
         st.slider("Symbols", 2, 10, key=key("task", "symbols"))
     else:
-        st.slider("Sequence length T", 2, 200, key=key("task", "seq_len"))
+        st.slider("Sequence length T", 2, settings.LIMITS.seq_len, key=key("task", "seq_len"), help=limit_help("seq_len"))
     if name == "sine":
         st.slider("Period (steps per cycle)", 4.0, 100.0, step=1.0, key=key("task", "period"))
         st.slider("Noise", 0.0, 0.5, step=0.05, key=key("task", "noise"))
@@ -115,8 +134,10 @@ def user_series_widgets() -> None:
 
 def model_widgets(task_name: str) -> None:
     cell = st.selectbox("Cell", list(CELL_TITLES), format_func=CELL_TITLES.get, key=key("model", "cell"))
-    st.select_slider("Hidden units H", [1, 2, 3, 4, 8, 16, 32, 64, 128, 256], key=key("model", "hidden_size"))
-    st.slider("Layers", 1, 4, key=key("model", "num_layers"))
+    st.select_slider(
+        "Hidden units H", up_to(HIDDEN_SIZES, settings.LIMITS.hidden_size), key=key("model", "hidden_size"), help=limit_help("hidden_size")
+    )
+    st.slider("Layers", 1, settings.LIMITS.layers, key=key("model", "num_layers"), help=limit_help("layers"))
     allows = task_name in ("adding", "parity")
     if not allows:
         st.session_state[key("model", "bidirectional")] = False
@@ -172,7 +193,9 @@ def training_widgets() -> None:
     lr_key = key("train", "lr")
     options = sorted(set(LEARNING_RATES) | {st.session_state[lr_key]})
     st.select_slider("Learning rate", options, key=lr_key)
-    st.select_slider("Batch size", [1, 4, 8, 16, 32, 64, 128, 256], key=key("train", "batch_size"))
+    st.select_slider(
+        "Batch size", up_to(BATCH_SIZES, settings.LIMITS.batch_size), key=key("train", "batch_size"), help=limit_help("batch_size")
+    )
     st.select_slider(
         "Clip gradient norm at",
         [0.0, 0.1, 0.5, 1.0, 5.0, 10.0],
@@ -210,6 +233,7 @@ def model_builder(exp: Experiment) -> None:
         if draft == exp.config and not user_data_changed(exp, user_text, user_series, column):
             return
         task = make_task(draft.task, user_text=user_text, user_series=user_series, column=column or "value")
+        settings.LIMITS.check(draft, task)
     except ValueError as e:
         st.error(str(e)[:1].upper() + str(e)[1:] + ".")
         return

@@ -19,10 +19,14 @@ from rnn_core.config import ExperimentConfig
 from rnn_core.probes import ProbeSnapshot, take_snapshot
 from rnn_core.tasks import Task, make_task
 from rnn_core.training import Trainer
+from ui import settings
 from ui.settings import SLICE_SECONDS
+from ui.sharing import TrainingShare
 
 EXPERIMENT = "experiment"  # the Experiment object
 CONFIG_WIDGET_PREFIX = "cfg__"  # sidebar widgets: cfg__<section>__<field>
+FIRST_SLICE_SECONDS = 0.1  # the slice right after Train is short, so the first live update comes at once
+SHARE = TrainingShare(settings.TRAINING_SLOTS, settings.REFRESH_SECONDS, SLICE_SECONDS)  # one per server process
 
 
 @dataclass
@@ -35,6 +39,8 @@ class Experiment:
     steps_per_second: float = 0.0
     live_snapshot: ProbeSnapshot | None = None  # the current model's insides, taken when a page asks for "now"
     runs: list[RunSummary] = field(default_factory=list)  # finished runs kept for comparison, newest last
+    just_started: bool = False  # Train was pressed and no slice has run since
+    waiting: bool = False  # the last refresh found every training slot busy (a crowded server) and did not train
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -46,26 +52,46 @@ class Experiment:
 
         ``only_while_running`` is for the timer: a Pause that arrived while this call waited for the lock wins.
         """
+        timed = max_steps is None
+        if timed:
+            seconds = min(seconds, SHARE.slice_seconds(id(self)))
+        with SHARE.slot(timeout=settings.REFRESH_SECONDS if timed else None) as acquired:
+            self.waiting = not acquired
+            return self._advance(seconds, max_steps, only_while_running) if acquired else 0
+
+    def _advance(self, seconds: float, max_steps: int | None, only_while_running: bool) -> int:
         with self.lock:
             if only_while_running and not self.running:
                 return 0
-            trainer, done, start = self.trainer, 0, time.perf_counter()
-            while trainer.diverged is None and (max_steps is None or done < max_steps):
+            if self.just_started:
+                seconds, self.just_started = min(seconds, FIRST_SLICE_SECONDS), False
+            trainer, done, start, timed = self.trainer, 0, time.perf_counter(), max_steps is None
+            room = settings.LIMITS.steps - trainer.step
+            max_steps = room if timed else min(max_steps, room)
+            while trainer.diverged is None and done < max_steps:
                 done += trainer.run(1)
-                if max_steps is None and time.perf_counter() - start >= seconds:
+                if timed and time.perf_counter() - start >= seconds:
                     break
             elapsed = time.perf_counter() - start
             if done and elapsed > 0:
                 self.steps_per_second = done / elapsed
-            if trainer.diverged is not None:
+            if trainer.diverged is not None or self.at_step_limit:
                 self.running = False
             return done
+
+    @property
+    def at_step_limit(self) -> bool:
+        """The run has trained as many steps as this server allows in one run."""
+        return self.trainer.step >= settings.LIMITS.steps
 
     def set_running(self, running: bool) -> None:
         """Start or pause. Waits for a slice in progress (a rerun can start while the old one still trains),
         so that what the page shows next is the model as training left it."""
         with self.lock:
-            self.running = running and self.trainer.diverged is None
+            self.running = running and self.trainer.diverged is None and not self.at_step_limit
+            self.just_started = self.running
+        if not self.running:
+            SHARE.stopped(id(self))
 
     def snapshot_now(self) -> ProbeSnapshot:
         """A snapshot of the model as it is at this step (taken once per step, under the lock)."""
@@ -81,9 +107,12 @@ class Experiment:
 
     def rebuild(self, config: ExperimentConfig, task: Task) -> None:
         """Start over with a new configuration (the caller has made sure the user asked for it)."""
-        trainer = Trainer(config, task)
+        self.replace_trainer(Trainer(config, task))
+
+    def replace_trainer(self, trainer: Trainer) -> None:
+        """Go on with another trainer (a new model, or one loaded from a checkpoint), paused."""
         with self.lock:
-            self.config, self.trainer, self.running, self.steps_per_second = config, trainer, False, 0.0
+            self.config, self.trainer, self.running, self.steps_per_second = trainer.config, trainer, False, 0.0
             self.live_snapshot = None
 
 

@@ -12,7 +12,8 @@ import math
 import streamlit as st
 
 from rnn_core.tasks import make_task
-from ui.settings import REFRESH_SECONDS
+from ui import settings
+from ui.settings import REFRESH_SECONDS, raise_hint
 from ui.state import Experiment, current_experiment
 
 STEP_SLICE = 10  # steps per press of "Step"
@@ -46,16 +47,22 @@ def _user_data(exp: Experiment) -> dict:
 
 
 def controls(exp: Experiment) -> None:
-    """The buttons, drawn outside any fragment: a click reruns the whole app, so every page's refresh follows."""
-    cols = st.columns(3)
-    if exp.running:
-        cols[0].button("Pause", on_click=pause, args=(exp,), key="pause", type="primary", width="stretch")
-    else:
-        cols[0].button(
-            "Train", on_click=start, args=(exp,), key="train", type="primary", width="stretch", disabled=exp.trainer.diverged is not None
-        )
-    cols[1].button("Step", on_click=step, args=(exp,), key="step", width="stretch", help=f"Train {STEP_SLICE} steps, then pause.")
-    cols[2].button("Reset", on_click=reset, args=(exp,), key="reset", width="stretch", help="Start again from fresh weights.")
+    """The buttons, drawn outside any fragment: a click reruns the whole app, so every page's refresh follows.
+
+    Train and Pause are two buttons that are always drawn, one of them disabled, rather than one button that
+    swaps: a button a newer run no longer draws loses the click that was on its way to it. Each press also
+    means what its label says (start, or stop), so a press that lands late or twice does no harm.
+    """
+    stopped = exp.trainer.diverged is not None or exp.at_step_limit
+    top, bottom = st.columns(2), st.columns(2)
+    running = "primary" if exp.running else "secondary"
+    paused = "secondary" if exp.running else "primary"
+    top[0].button("Train", on_click=start, args=(exp,), key="train", type=paused, width="stretch", disabled=exp.running or stopped)
+    top[1].button("Pause", on_click=pause, args=(exp,), key="pause", type=running, width="stretch", disabled=not exp.running)
+    bottom[0].button(
+        "Step", on_click=step, args=(exp,), key="step", width="stretch", help=f"Train {STEP_SLICE} steps, then pause.", disabled=stopped
+    )
+    bottom[1].button("Reset", on_click=reset, args=(exp,), key="reset", width="stretch", help="Start again from fresh weights.")
 
 
 def progress(exp: Experiment) -> None:
@@ -65,10 +72,18 @@ def progress(exp: Experiment) -> None:
     left, right = st.columns([2, 3])  # the loss needs the room: 0.00123
     left.metric("Step", f"{trainer.step:,}")
     right.metric("Loss", "–" if math.isnan(loss) else f"{loss:.3g}")
-    if exp.running:
+    if exp.running and exp.waiting:
+        st.caption("training · waiting for a turn: the server is busy")
+    elif exp.running:
         st.caption(f"training · {exp.steps_per_second:,.0f} steps/s")
+    elif trainer.diverged:
+        st.caption("stopped: the run diverged")
+    elif exp.at_step_limit:
+        st.caption(
+            f"stopped: {settings.LIMITS.steps:,} steps is this server's limit for one run. Reset to start again. {raise_hint('steps')}"
+        )
     else:
-        st.caption("stopped: the run diverged" if trainer.diverged else "paused")
+        st.caption("paused")
 
 
 def training_panel() -> None:

@@ -39,8 +39,10 @@ def test_step_trains_ten_steps_and_draws_the_loss_curve(app):
 
 
 def test_train_keeps_training_on_every_rerun_until_paused(app):
+    assert not app.button(key="train").disabled and app.button(key="pause").disabled
     app.button(key="train").click().run()
     assert experiment(app).running
+    assert app.button(key="train").disabled and not app.button(key="pause").disabled  # both stay drawn: no click is lost
     first = experiment(app).trainer.step
     app.run()  # each run is what a refresh tick does in the browser
     assert experiment(app).trainer.step > first > 0
@@ -52,6 +54,7 @@ def test_train_keeps_training_on_every_rerun_until_paused(app):
     paused = experiment(app).trainer.step
     app.run()
     assert experiment(app).trainer.step == paused and not experiment(app).running
+    assert app.button(key="pause").disabled and not app.button(key="train").disabled
 
 
 def test_reset_starts_again_from_the_same_seed(app):

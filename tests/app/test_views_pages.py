@@ -33,8 +33,8 @@ def open_page(app, page):
     return app
 
 
-def trained(app, steps: int = 6):
-    """Press Step a few times: 60 steps, past the snapshot at step 50."""
+def trained(app, steps: int = 11):
+    """Press Step a few times: 110 steps, past the snapshot at step 100."""
     for _ in range(steps):
         app.button(key="step").click().run()
     return app.session_state["experiment"]
@@ -49,7 +49,7 @@ def test_loss_over_time_shows_l_t_now_and_over_training(app):
     np.testing.assert_allclose(decode(bars["data"][0]["y"]), snap.step_loss, rtol=1e-6)
     heat = plotly_figures(app)[1]
     assert heat["layout"]["title"]["text"] == "Where in the sequence the model learns first"
-    assert heat["data"][0]["y"] == ["0", "50"]
+    assert heat["data"][0]["y"] == ["0", "100"]
 
 
 def test_gradients_page_shows_both_gradient_profiles_and_the_eigenvalues(app):

@@ -35,14 +35,19 @@ def _browser_or_skip():
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
+def app_server(tmp_path_factory):
     """The app served by `streamlit run app.py` on loopback, with the project's own .streamlit/config.toml."""
     _browser_or_skip()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     started = time.monotonic()
-    with open(log_path, "w") as log, serve_app(log) as url:
+    with open(log_path, "w") as log, serve_app(log) as server:
         os.environ["RNN_EXPLORER_E2E_SERVER_READY_S"] = f"{time.monotonic() - started:.2f}"
-        yield url
+        yield server
+
+
+@pytest.fixture(scope="session")
+def server_url(app_server):
+    return app_server.url
 
 
 @pytest.fixture(scope="session")

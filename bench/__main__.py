@@ -1,0 +1,119 @@
+"""`python -m bench`: speed and memory of RNN Explorer, printed as Markdown tables and written as JSON.
+
+Training is compared with plain PyTorch doing the same work in the same run (a ratio, so the
+machine's speed cancels out); the app's own timings stand beside their targets. One torch
+thread, as the app runs. A few minutes on 2 cores; `--quick` for a smoke run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+from bench.app_timing import SESSIONS, browser_side, import_times, server_side
+from bench.training import default_configs, measure_training
+
+RESULTS = Path(__file__).resolve().parent / "results" / "bench.json"
+TARGETS = {"ratio": 0.8, "snapshot_ms": 50, "sidebar_change_rerun_s": 0.3, "mb_per_extra_session": 30}
+
+
+def _mark(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def training_table(results) -> str:
+    rows = [
+        "| configuration | ours, steps/s | one snapshot, ms | ours with snapshots, steps/s | plain PyTorch, steps/s | ratio | ≥ 0.8× |",
+        "|---|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for r in results:
+        rows.append(
+            f"| {r.name} | {r.ours_steps_per_s:,.1f} | {r.snapshot_ms:,.0f} | {r.ours_at_cadence:,.1f} | "
+            f"{r.plain_steps_per_s:,.1f} | {r.ratio:.2f} | {_mark(r.ratio >= TARGETS['ratio'])} |"
+        )
+    return "\n".join(rows)
+
+
+def app_table(server: dict, imports: dict, browser: dict | str) -> str:
+    rows = ["| measure | value | target |", "|---|---:|---|"]
+    sidebar = server["sidebar_change_rerun_s"]
+    rows += [
+        f"| sidebar change → page re-rendered (server rerun) | {sidebar * 1e3:.0f} ms | < 300 ms: {_mark(sidebar < 0.3)} |",
+        f"| press Train → first live update (server run, one slice) | {server['train_to_first_update_s'] * 1e3:.0f} ms | |",
+        f"| a rerun with nothing changed (server) | {server['plain_rerun_s'] * 1e3:.0f} ms | |",
+        f"| import rnn_core (beyond Python's own start) | {imports['import_rnn_core_s']:.2f} s | |",
+        f"| import the app's modules | {imports['import_app_modules_s']:.2f} s | |",
+    ]
+    if isinstance(browser, str):
+        rows.append(f"| browser measures | {browser} | |")
+        return "\n".join(rows)
+    per_session = browser["mb_per_extra_session"]
+    rows += [
+        f"| sidebar change → browser idle | {browser['browser_sidebar_change_idle_s'] * 1e3:.0f} ms | |",
+        f"| press Train → first step count in the browser | {browser['browser_train_to_first_update_s'] * 1e3:.0f} ms | |",
+        f"| server start → healthy | {browser['server_healthy_s']:.1f} s | |",
+        f"| first page idle, the server's first session | {browser['first_page_idle_s']:.1f} s | |",
+        f"| first page idle, a later session | {browser['later_session_first_page_idle_s']:.1f} s | |",
+        f"| server memory, no session yet | {browser['server_mb_before_sessions']:.0f} MB | |",
+        f"| server memory, 1 session with a trained model | {browser['server_mb_1_session']:.0f} MB | |",
+        f"| server memory, {SESSIONS} sessions with trained models | {browser[f'server_mb_{SESSIONS}_sessions']:.0f} MB | |",
+        f"| memory per extra session | {per_session:.1f} MB | < 30 MB: {_mark(per_session < 30)} |",
+    ]
+    together = browser["training_together"]
+    rows += [
+        f"| {SESSIONS} sessions training at once: steps/s per session (median) | {together['steps_per_s_median']:.1f} | |",
+        f"| … server CPU while they train | {together['server_cpu_cores_while_training']:.2f} cores | |",
+        f"| … a page change while the others train, p50 / p95 | {together['page_change_p50_s']:.1f} s / "
+        f"{together['page_change_p95_s']:.1f} s | |",
+        f"| … server memory | {together['server_mb']:.0f} MB | |",
+    ]
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one configuration per cell on one task, fewer rounds, no browser")
+    parser.add_argument("--no-browser", action="store_true", help="skip the measures that need a served app and Chromium")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS.relative_to(Path.cwd())})")
+    args = parser.parse_args()
+    torch.set_num_threads(1)  # as the app runs
+    started = time.perf_counter()
+
+    configs = default_configs()
+    if args.quick:
+        configs = [c for c in configs if c[0].startswith("sine")]
+    training = []
+    for name, config in configs:
+        training.append(measure_training(name, config, rounds=3 if args.quick else 7))
+        print(f"  measured {name}", flush=True)
+    server, imports = server_side(repeats=3 if args.quick else 5), import_times()
+    browser = "skipped: --no-browser or --quick" if args.quick or args.no_browser else browser_side()
+
+    print("\n## Training speed (1 torch thread; snapshots at the app's default cadence)\n")
+    print(training_table(training))
+    print("\n## The app\n")
+    print(app_table(server, imports, browser))
+    machine = {"python": platform.python_version(), "torch": torch.__version__, "cpus": os.cpu_count(), "torch_threads": 1}
+    print(f"\n{machine}; took {time.perf_counter() - started:.0f} s")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    report = {
+        "machine": machine,
+        "training": [asdict(r) for r in training],
+        "server": server,
+        "imports": imports,
+        "browser": browser,
+        "targets": TARGETS,
+    }
+    args.out.write_text(json.dumps(report, indent=2))
+    print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Training speed of our engine against plain PyTorch doing the same work, measured side by side.
+
+Ours is :class:`rnn_core.training.Trainer` exactly as the app drives it (divergence checks, history
+rows, probe snapshots at the app's default cadence). The baseline is what a student would write:
+``torch.nn.RNN/LSTM/GRU`` + ``Linear``, the same optimiser, clipping, TBPTT chunks, batches and
+loss. Both get the same warm-up and run in alternating rounds, so load on the machine hits both.
+
+A snapshot is timed on its own and spread over the steps between two snapshots:
+``seconds per step at cadence = step + snapshot / probe_every``. That is what the app pays.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
+from rnn_core.tasks import Task, make_task
+from rnn_core.training import Trainer, make_optimizer
+
+BENCH_CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")  # the recurrent cells; the MLP has no torch.nn twin
+BENCH_TASKS = ("next_number", "sine", "copy", "adding", "parity", "characters", "series")
+LARGE = ExperimentConfig(
+    task=TaskConfig(name="characters", seq_len=200, text_source="grammar"),
+    model=ModelConfig(cell="lstm", hidden_size=256, num_layers=2),
+    train=TrainConfig(batch_size=64),
+)
+NO_PROBES = 100_000  # a probe_every that never fires while timing steps
+
+
+def bench_series() -> np.ndarray:
+    """The series the 'Your own series' task trains on here: a noisy daily temperature-like curve."""
+    days = np.arange(730)
+    return 12 + 8 * np.sin(2 * np.pi * days / 365) + np.random.default_rng(0).normal(0, 1.5, days.size)
+
+
+def bench_task(config: TaskConfig) -> Task:
+    return make_task(config, user_series=bench_series(), column="temperature") if config.name == "series" else make_task(config)
+
+
+def default_configs() -> list[tuple[str, ExperimentConfig]]:
+    """The app's default configuration for each task and recurrent cell, then the large one."""
+    base = ExperimentConfig()
+    configs = [
+        (f"{task} · {cell}", base.with_changes(task={"name": task}, model={"cell": cell})) for task in BENCH_TASKS for cell in BENCH_CELLS
+    ]
+    return configs + [("large: characters · lstm 256×2, T=200, B=64", LARGE)]
+
+
+class PlainModel(nn.Module):
+    """The baseline: torch's fused recurrent module and a linear head, nothing else."""
+
+    def __init__(self, config: ModelConfig, task: Task):
+        super().__init__()
+        self.task, self.tokens = task, task.tokens
+        kind = {"rnn_tanh": nn.RNN, "rnn_relu": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[config.cell]
+        extra = {"nonlinearity": "relu" if config.cell == "rnn_relu" else "tanh"} if kind is nn.RNN else {}
+        self.rnn = kind(
+            task.input_size, config.hidden_size, config.num_layers, batch_first=True,
+            dropout=config.dropout, bidirectional=config.bidirectional, **extra,
+        )  # fmt: skip
+        self.head = nn.Linear(config.hidden_size * (2 if config.bidirectional else 1), task.output_size)
+
+    def forward(self, x, state=None):
+        if self.tokens:
+            x = F.one_hot(x, self.task.input_size).float()  # (B, T, V)
+        features, state = self.rnn(x, state)  # (B, T, D*H)
+        if self.task.mode == "many_to_one":
+            features = features[:, -1]  # (B, D*H)
+        return self.head(features), state
+
+
+class PlainTraining:
+    """One optimiser step of the baseline per call, on the task's own batches and the same TBPTT chunks as ours."""
+
+    def __init__(self, config: ExperimentConfig, task: Task):
+        torch.manual_seed(config.seed)
+        self.config, self.task = config, task
+        self.model = PlainModel(config.model, task)
+        self.optimizer = make_optimizer(config, self.model.parameters())
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.pending, self.state = [], None
+
+    def step(self) -> None:
+        if not self.pending:
+            batch = self.task.sample(self.config.train.batch_size, self.generator)
+            k = self.config.train.tbptt
+            if k and k < self.task.seq_len and self.task.mode == "many_to_many":
+                self.pending = [
+                    (batch.x[:, s : s + k], batch.y[:, s : s + k], batch.mask[:, s : s + k]) for s in range(0, self.task.seq_len, k)
+                ]
+            else:
+                self.pending = [(batch.x, batch.y, batch.mask)]
+            self.state = None
+        x, y, mask = self.pending.pop(0)
+        prediction, state = self.model(x, self.state)
+        self.state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        if self.task.mode == "many_to_many":
+            prediction, y = prediction[mask], y[mask]
+        loss = F.mse_loss(prediction, y) if self.task.kind == "regression" else F.cross_entropy(prediction, y)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        clip = self.config.train.clip_norm
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), clip if clip > 0 else float("inf"))
+        self.optimizer.step()
+
+
+@dataclass
+class TrainingResult:
+    name: str
+    ours_steps_per_s: float  # training steps alone
+    snapshot_ms: float  # one probe snapshot: forward and backward with everything recorded
+    ours_at_cadence: float  # steps per second with a snapshot every probe_every steps, as the app runs
+    plain_steps_per_s: float
+    probe_every: int
+    ratio: float  # ours at cadence ÷ plain, the median over rounds in which both ran back to back
+
+
+def _timed(fn, repeats: int) -> float:
+    start = time.perf_counter()
+    for _ in range(repeats):
+        fn()
+    return (time.perf_counter() - start) / repeats
+
+
+def measure_training(name: str, config: ExperimentConfig, rounds: int = 7, block_seconds: float = 0.2) -> TrainingResult:
+    """Steps per second of ours and of plain PyTorch in alternating rounds: medians, and the median of the rounds' ratios
+    (a neighbour's load on a shared machine slows both sides of a round alike)."""
+    probe_every = config.train.probe_every
+    timing = config.with_changes(train={"probe_every": NO_PROBES})
+    task = bench_task(config.task)
+    ours, plain = Trainer(timing, task), PlainTraining(timing, task)
+    one_step = _timed(lambda: ours.run(1), 3)  # warm-up, and the size of a block
+    _timed(plain.step, 3)
+    repeats = max(1, round(block_seconds / one_step))
+    ours_times, plain_times = [], []
+    for _ in range(rounds):
+        ours_times.append(_timed(lambda: ours.run(1), repeats))
+        plain_times.append(_timed(plain.step, repeats))
+    ours.snapshot()  # warm-up
+    snapshot = statistics.median(_timed(ours.snapshot, 1) for _ in range(5))
+    per_snapshot = snapshot / probe_every
+    return TrainingResult(
+        name=name,
+        ours_steps_per_s=1 / statistics.median(ours_times),
+        snapshot_ms=snapshot * 1e3,
+        ours_at_cadence=1 / (statistics.median(ours_times) + per_snapshot),
+        plain_steps_per_s=1 / statistics.median(plain_times),
+        probe_every=probe_every,
+        ratio=statistics.median(p / (o + per_snapshot) for o, p in zip(ours_times, plain_times)),
+    )
