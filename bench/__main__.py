@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from bench.app_timing import SESSIONS, browser_side, import_times, server_side
+from bench.threads import thread_comparison
 from bench.training import default_configs, measure_training
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench.json"
@@ -94,10 +95,13 @@ def main() -> None:
         training.append(measure_training(name, config, rounds=3 if args.quick else 7))
         print(f"  measured {name}", flush=True)
     server, imports = server_side(repeats=3 if args.quick else 5), import_times()
+    threads = thread_comparison(seconds=1.0 if args.quick else 3.0)
     browser = "skipped: --no-browser or --quick" if args.quick or args.no_browser else browser_side()
 
     print("\n## Training speed (1 torch thread; snapshots at the app's default cadence)\n")
     print(training_table(training))
+    print("\n## Torch threads (default model, steps/s)\n")
+    print("| where | steps/s |\n|---|---:|\n" + "\n".join(f"| {k} | {v:,.0f} |" for k, v in threads.items()))
     print("\n## The app\n")
     print(app_table(server, imports, browser))
     machine = {"python": platform.python_version(), "torch": torch.__version__, "cpus": os.cpu_count(), "torch_threads": 1}
@@ -108,6 +112,7 @@ def main() -> None:
         "training": [asdict(r) for r in training],
         "server": server,
         "imports": imports,
+        "threads": threads,
         "browser": browser,
         "targets": TARGETS,
     }

@@ -116,6 +116,12 @@ def user_text_widgets() -> None:
     pasted = st.text_area("…or paste text", value=st.session_state.get(USER_TEXT, ""), height=120, key="paste_text")
     if pasted and pasted != st.session_state.get(USER_TEXT):
         st.session_state[USER_TEXT] = pasted
+    text, seq_len = st.session_state.get(USER_TEXT) or "", st.session_state[key("task", "seq_len")]
+    if 2 < len(text) <= seq_len:  # Characters shortens the sequences to fit: say so rather than do it silently
+        st.info(
+            f"Your text has {len(text)} characters, fewer than a sequence of {seq_len} steps needs ({seq_len + 1}): "
+            f"each training sequence is the whole text, {len(text) - 1} steps long."
+        )
 
 
 def user_series_widgets() -> None:

@@ -112,6 +112,20 @@ def test_bad_text_uploads_say_why_and_keep_the_model(app, content, reason):
     assert unchanged(app, exp, step, weights)
 
 
+def test_a_text_shorter_than_the_sequence_says_how_long_the_sequences_become(app):
+    app.sidebar.selectbox(key=key("task", "name")).set_value("characters").run()
+    app.sidebar.selectbox(key=key("task", "text_source")).set_value("custom").run()
+    app.sidebar.text_area(key="paste_text").set_value("hello world").run()
+    assert not app.sidebar.error
+    assert app.sidebar.info[0].value == (
+        "Your text has 11 characters, fewer than a sequence of 40 steps needs (41): each training sequence is the whole text, "
+        "10 steps long."
+    )
+    assert experiment(app).task.seq_len == 10
+    app.button(key="step").click().run()
+    assert experiment(app).trainer.step == 10
+
+
 def test_a_huge_text_upload_is_refused_by_the_limit(app, monkeypatch):
     monkeypatch.setattr(settings, "LIMITS", Limits(text_chars=1000))
     app.sidebar.selectbox(key=key("task", "name")).set_value("characters").run()
