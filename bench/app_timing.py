@@ -13,53 +13,34 @@ import statistics
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
+
+from bench.training import timed
+from scripts.served_app import CHROMIUM, CHROMIUM_ARGS, serve_app, sidebar_button, step_count, wait_idle
+from scripts.sessions import many_sessions_training
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSIONS = 10
 TRAINED_STEPS = 100  # each session presses Step this many / 10 times: a trained default model
 
 
-@contextmanager
-def _navigation_rule():
-    """What the real server does once st.navigation runs (see tests/app/conftest.py): reruns go through app.py."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
-    try:
-        yield
-    finally:
-        PagesManager.__init__ = original
-
-
-def _timed_run(action) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
-
-
 def server_side(repeats: int = 5) -> dict[str, float]:
     """Median seconds of a rerun after a sidebar change, and of the run that follows a press of Train."""
     from streamlit.testing.v1 import AppTest
 
-    with _navigation_rule():
+    from scripts.app_test import navigation_rule
+
+    with navigation_rule():
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
         changes = []
         for i in range(repeats):  # untrained, so the new model is built at once
             cell = at.sidebar.selectbox(key="cfg__model__cell")
-            changes.append(_timed_run(lambda cell=cell, i=i: cell.set_value(("gru", "lstm")[i % 2]).run()))
+            changes.append(timed(lambda cell=cell, i=i: cell.set_value(("gru", "lstm")[i % 2]).run()))
         presses = []
         for _ in range(repeats):
-            presses.append(_timed_run(lambda: at.button(key="train").click().run()))
+            presses.append(timed(lambda: at.button(key="train").click().run()))
             at.button(key="pause").click().run()
-        plain = [_timed_run(at.run) for _ in range(repeats)]  # a rerun with nothing changed, for scale
+        plain = [timed(at.run) for _ in range(repeats)]  # a rerun with nothing changed, for scale
         assert not at.exception, [e.message for e in at.exception]
     return {
         "sidebar_change_rerun_s": statistics.median(changes),
@@ -86,9 +67,6 @@ def browser_side() -> dict[str, float] | str:
     """Browser timings and server memory; a string saying why when they cannot be measured here."""
     try:
         from playwright.sync_api import sync_playwright
-
-        from scripts.served_app import CHROMIUM, CHROMIUM_ARGS, serve_app, wait_idle
-        from scripts.sessions import many_sessions_training
     except ImportError as missing:
         return f"skipped: {missing}"
     if not Path(CHROMIUM).exists():
@@ -105,12 +83,12 @@ def browser_side() -> dict[str, float] | str:
             opened = time.perf_counter()
             page.goto(server.url + "/")
             if i == 0:
-                results["first_page_idle_s"] = until_idle(page, wait_idle, opened)  # the server imports torch & co. now
-                results.update(_browser_actions(page, wait_idle))
+                results["first_page_idle_s"] = until_idle(page, opened)  # the server imports torch & co. now
+                results.update(_browser_actions(page))
             elif i == 1:
-                results["later_session_first_page_idle_s"] = until_idle(page, wait_idle, opened)
+                results["later_session_first_page_idle_s"] = until_idle(page, opened)
             for _ in range(TRAINED_STEPS // 10):
-                page.get_by_role("button", name="Step").click()
+                sidebar_button(page, "Step").click()
                 wait_idle(page, quiet=0.2)
             pages.append(page)  # kept open: the session and its trained model stay alive
             if i == 0:
@@ -125,12 +103,7 @@ def browser_side() -> dict[str, float] | str:
     return results
 
 
-def sidebar_step(page) -> str:
-    metric = page.locator('[data-testid="stSidebar"] [data-testid="stMetric"]', has_text="Step")
-    return metric.locator('[data-testid="stMetricValue"]').inner_text()
-
-
-def _browser_actions(page, wait_idle) -> dict[str, float]:
+def _browser_actions(page) -> dict[str, float]:
     """A sidebar change until the page is idle again, and Train until the step count first moves (medians of 3)."""
     changes, presses = [], []
     box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has=page.locator("label", has_text="Cell"))
@@ -140,21 +113,21 @@ def _browser_actions(page, wait_idle) -> dict[str, float]:
         field.fill(cell)
         start = time.perf_counter()
         page.get_by_role("option", name=cell, exact=True).click()
-        changes.append(until_idle(page, wait_idle, start))
+        changes.append(until_idle(page, start))
     for _ in range(3):
-        before = sidebar_step(page)
+        before = step_count(page)
         start = time.perf_counter()
-        page.get_by_role("button", name="Train").click()
+        sidebar_button(page, "Train").click()
         deadline = start + 30
-        while sidebar_step(page) == before and time.perf_counter() < deadline:
+        while step_count(page) == before and time.perf_counter() < deadline:
             time.sleep(0.01)
         presses.append(time.perf_counter() - start)
-        page.get_by_role("button", name="Pause").click()
+        sidebar_button(page, "Pause").click()
         wait_idle(page, quiet=0.3)
     return {"browser_sidebar_change_idle_s": statistics.median(changes), "browser_train_to_first_update_s": statistics.median(presses)}
 
 
-def until_idle(page, wait_idle, start: float) -> float:
+def until_idle(page, start: float) -> float:
     """Seconds from ``start`` until the page became idle (wait_idle's quiet period after that is not counted)."""
     waited_from = time.perf_counter()
     return waited_from - start + wait_idle(page, quiet=0.3)

@@ -122,7 +122,8 @@ class TrainingResult:
     ratio: float  # ours at cadence ÷ plain, the median over rounds in which both ran back to back
 
 
-def _timed(fn, repeats: int) -> float:
+def timed(fn, repeats: int = 1) -> float:
+    """Seconds per call of ``fn``, averaged over ``repeats`` calls."""
     start = time.perf_counter()
     for _ in range(repeats):
         fn()
@@ -136,15 +137,15 @@ def measure_training(name: str, config: ExperimentConfig, rounds: int = 7, block
     timing = config.with_changes(train={"probe_every": NO_PROBES})
     task = bench_task(config.task)
     ours, plain = Trainer(timing, task), PlainTraining(timing, task)
-    one_step = _timed(lambda: ours.run(1), 3)  # warm-up, and the size of a block
-    _timed(plain.step, 3)
+    one_step = timed(lambda: ours.run(1), 3)  # warm-up, and the size of a block
+    timed(plain.step, 3)
     repeats = max(1, round(block_seconds / one_step))
     ours_times, plain_times = [], []
     for _ in range(rounds):
-        ours_times.append(_timed(lambda: ours.run(1), repeats))
-        plain_times.append(_timed(plain.step, repeats))
+        ours_times.append(timed(lambda: ours.run(1), repeats))
+        plain_times.append(timed(plain.step, repeats))
     ours.snapshot()  # warm-up
-    snapshot = statistics.median(_timed(ours.snapshot, 1) for _ in range(5))
+    snapshot = statistics.median(timed(ours.snapshot, 1) for _ in range(5))
     per_snapshot = snapshot / probe_every
     return TrainingResult(
         name=name,

@@ -10,7 +10,6 @@ touched: a corrupt, foreign or crafted file raises ValueError with a sentence sa
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,7 +46,7 @@ def save_checkpoint(trainer: Trainer) -> bytes:
         "version": VERSION,
         "config": config.to_dict(),
         "step": trainer.step,
-        "state_dict": {k: v.detach().clone() for k, v in trainer.model.state_dict().items()},
+        "state_dict": trainer.model.state_dict(),  # detached tensors; saved to bytes right here
         "history": trainer.history[HISTORY_COLUMNS].to_numpy(dtype=float).tolist(),
     }
     if config.task.name == "characters" and config.task.text_source == "custom":
@@ -114,6 +113,6 @@ def restore_trainer(checkpoint: Checkpoint, check: Callable[[ExperimentConfig, T
 
 def _expect(raw: dict, key: str, kind: type):
     value = raw.get(key)
-    if not isinstance(value, kind) or (kind is int and (isinstance(value, bool) or value < 0 or not math.isfinite(value))):
+    if not isinstance(value, kind) or (kind is int and (isinstance(value, bool) or value < 0)):
         raise ValueError(f"the checkpoint's {key} is missing or malformed")
     return value

@@ -1,6 +1,7 @@
-"""The real app for tools that drive it from outside: a server on a free loopback port, and a browser's idea of idle.
+"""The real app for tools that drive it from outside: a server on a free loopback port, a browser's idea of idle,
+and the few ways to read and press the sidebar that every driver needs.
 
-Used by scripts/screenshots.py and tests/e2e. Only loopback is ever served or contacted.
+Used by scripts/screenshots.py, scripts/sessions.py, bench/ and tests/e2e. Only loopback is ever served or contacted.
 """
 
 from __future__ import annotations
@@ -123,3 +124,22 @@ def wait_idle(page, quiet: float = 0.8, timeout: float = 60) -> float:
             return calm_since - start
         time.sleep(0.1)
     raise AssertionError(f"the page did not become idle within {timeout} s (last state: {state})")
+
+
+def sidebar_metric(page, label: str) -> str:
+    metric = page.locator('[data-testid="stSidebar"] [data-testid="stMetric"]', has_text=label).first
+    return metric.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def step_count(page) -> int:
+    """The training step the sidebar shows."""
+    return int(sidebar_metric(page, "Step").replace(",", ""))
+
+
+def sidebar_button(page, name: str):
+    return page.locator('[data-testid="stSidebar"]').get_by_role("button", name=name, exact=True)
+
+
+def nav(page, name: str) -> None:
+    """Open a page from the sidebar's navigation."""
+    page.locator('[data-testid="stSidebarNav"] a', has_text=name).first.click()

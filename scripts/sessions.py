@@ -9,16 +9,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from scripts.served_app import AppServer, wait_idle
-
-
-def step_count(page) -> int:
-    metric = page.locator('[data-testid="stSidebar"] [data-testid="stMetric"]', has_text="Step").first
-    return int(metric.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
-
-
-def _nav(page, name: str) -> None:
-    page.locator('[data-testid="stSidebarNav"] a', has_text=name).first.click()
+from scripts.served_app import AppServer, nav, sidebar_button, step_count, wait_idle
 
 
 def page_change_seconds(page, title: str, timeout: float = 60) -> float:
@@ -27,7 +18,7 @@ def page_change_seconds(page, title: str, timeout: float = 60) -> float:
     Not wait_idle: a training session's script runs every second, so it is never idle for long.
     """
     clicked = time.perf_counter()
-    _nav(page, title)
+    nav(page, title)
     page.wait_for_function(
         """(title) => {
             const h1 = document.querySelector('[data-testid=stMain] h1');
@@ -74,11 +65,11 @@ def many_sessions_training(
         for page in pages:
             wait_idle(page, quiet=0.3, timeout=120)
             if home != "Train":
-                _nav(page, home)
+                nav(page, home)
         for page in pages:
             wait_idle(page, quiet=0.3, timeout=120)
         for page in pages:
-            page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Train", exact=True).click()
+            sidebar_button(page, "Train").click()
         opened = time.perf_counter()
         time.sleep(2)  # every session is past its first slice
         start, started_at, cpu_at = [step_count(p) for p in pages], time.perf_counter(), server.cpu_seconds()
@@ -94,7 +85,7 @@ def many_sessions_training(
         server_mb = server.rss_mb()
         timings = {"opening_s": opened - begun, "measuring_s": time.perf_counter() - opened}
         for page in pages:
-            page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Pause", exact=True).click(timeout=60_000)
+            sidebar_button(page, "Pause").click(timeout=60_000)
     finally:
         for context in contexts:
             context.close()

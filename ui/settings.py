@@ -4,7 +4,7 @@ Refresh:
   RNN_EXPLORER_REFRESH_SECONDS   how often live views redraw while training (default 1.0)
   RNN_EXPLORER_SLICE_SECONDS     how long each refresh trains before drawing (default 0.4)
   RNN_EXPLORER_TRAINING_SLOTS    sessions that may train at the same moment, server-wide (default: CPU cores − 1, at
-                                 least 1); the others skip a refresh's slice, so pages stay quick however many train
+                                 least 1); each slice is the training sessions' fair share of them (ui/sharing.py)
 
 Limits (one student's model must not slow the server for everyone; raise them when you run the app yourself):
   RNN_EXPLORER_MAX_HIDDEN_SIZE   hidden units per layer (default 256)

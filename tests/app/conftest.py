@@ -14,21 +14,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
+
+from scripts.app_test import navigation_rule
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 @pytest.fixture(autouse=True)
-def navigation_rule(monkeypatch):
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False  # what st.navigation does on the real server
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+def apply_navigation_rule():
+    with navigation_rule():
+        yield
 
 
 @pytest.fixture

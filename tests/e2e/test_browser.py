@@ -9,19 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from scripts.served_app import wait_idle
+from scripts.served_app import nav, sidebar_button, sidebar_metric, step_count, wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMINGS = ROOT / "bench" / "results" / "e2e_timings.json"
-
-
-def sidebar_metric(page, label: str) -> str:
-    metric = page.locator('[data-testid="stSidebar"] [data-testid="stMetric"]', has_text=label).first
-    return metric.locator('[data-testid="stMetricValue"]').inner_text()
-
-
-def step_count(page) -> int:
-    return int(sidebar_metric(page, "Step").replace(",", ""))
 
 
 def choose(page, label: str, option: str) -> None:
@@ -33,14 +24,6 @@ def choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
     wait_idle(page)
     assert field.input_value() == option
-
-
-def sidebar_button(page, name: str):
-    return page.locator('[data-testid="stSidebar"]').get_by_role("button", name=name, exact=True)
-
-
-def nav(page, name: str) -> None:
-    page.locator('[data-testid="stSidebarNav"] a', has_text=name).first.click()
 
 
 def record_timing(name: str, seconds: float) -> None:
