@@ -1,13 +1,17 @@
 """RNN Explorer: the entry point. `streamlit run app.py`.
 
-Sets the page up, draws the sidebar every page shares (training controls and the model
-builder) and hands navigation to st.navigation; every view lives in pages/.
+Sets the page up, draws the sidebar every page shares (presets, training controls, the model
+builder, presentation mode, save and load), keeps the experiment in the page's link and hands
+navigation to st.navigation; every view lives in pages/.
 """
 
 import streamlit as st
 import torch
 
 from ui.checkpoint import checkpoint_panel
+from ui.links import link_notice, open_link, write_link
+from ui.presentation import page_style, presentation_toggle, presenting
+from ui.presets_menu import follow_preset_page, preset_story, presets_menu
 from ui.sidebar import model_builder
 from ui.state import current_experiment
 from ui.training import training_panel
@@ -23,6 +27,7 @@ pages = {
         st.Page("pages/loss_over_time.py", title="Loss over time"),
         st.Page("pages/gradients.py", title="Gradients"),
         st.Page("pages/gates.py", title="Gates"),
+        st.Page("pages/compare.py", title="Compare runs"),
     ],
     "Lessons": [
         st.Page("pages/worked_example.py", title="Worked example"),
@@ -34,15 +39,24 @@ pages = {
     ],
 }
 navigation = st.navigation(pages)
+open_link()  # a session's first run builds the experiment its link describes
 
 with st.sidebar:
     st.markdown("## RNN Explorer")
+    presets_menu(current_experiment())
     training_panel()
     model_builder(current_experiment())
-    checkpoint_panel(current_experiment())
+    presentation_toggle()
+    if not presenting():
+        checkpoint_panel(current_experiment())
+follow_preset_page()
 
-diverged = current_experiment().trainer.diverged
-if diverged is not None:  # on every page, above its title: the run stopped, and why
-    st.error(diverged.message())
+exp = current_experiment()
+write_link(exp)  # on every run: Streamlit clears the query parameters when the page changes
+page_style()
+if exp.trainer.diverged is not None:  # on every page, above its title: the run stopped, and why
+    st.error(exp.trainer.diverged.message())
+link_notice(exp)
+preset_story(exp)
 
 navigation.run()

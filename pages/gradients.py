@@ -3,8 +3,9 @@
 import numpy as np
 import streamlit as st
 
+from rnn_core.exports import gradients_table
 from rnn_core.figures import clipping_chart, eigenvalue_plot, gradient_profiles, over_training_heatmap, per_step_bars
-from ui.charts import show_figure
+from ui.charts import csv_download, show_figure
 from ui.compare_view import compare_section
 from ui.live import live_view
 from ui.replay import replay_snapshot
@@ -28,6 +29,10 @@ def draw(exp: Experiment) -> None:
     row = layer * exp.trainer.model.num_directions  # the forward direction
     title = f"Gradient reaching each h_t (layer {layer + 1}, training step {snap.step:,})"
     show_figure(gradient_profiles(snap.grad_norm[row], snap.grad_norm_last[row], snap.loss_step, title))
+    directions = exp.trainer.model.num_directions
+    csv_download(
+        "Gradient norms at every step", lambda: gradients_table(snap, directions), f"gradient_norms_step-{snap.step}", key="grad_csv"
+    )
     first, last = snap.grad_norm_last[row][0], snap.grad_norm_last[row][snap.loss_step]
     if last > 0:
         st.metric("‖∂L_τ/∂h₁‖ ÷ ‖∂L_τ/∂h_τ‖", f"{first / last:.2e}", help="Below about 1e-3 the first steps barely learn.")

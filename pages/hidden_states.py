@@ -1,11 +1,13 @@
 """Hidden states: what every unit does at every step, a few units up close, and the path of h_t."""
 
+import numpy as np
 import streamlit as st
 
-from rnn_core.analysis import pca_2d, top_units
-from rnn_core.figures import state_heatmap, text_activation, trajectory_2d, unit_lines
+from rnn_core.analysis import bracket_depth, depth_unit, pca_2d, top_units
+from rnn_core.exports import hidden_states_table
+from rnn_core.figures import overlay_lines, state_heatmap, text_activation, trajectory_2d, unit_lines
 from rnn_core.tasks import Characters
-from ui.charts import show_figure
+from ui.charts import csv_download, show_figure
 from ui.controls import sequence_layer_direction
 from ui.live import live_view
 from ui.replay import replay_snapshot
@@ -33,6 +35,13 @@ def draw(exp: Experiment) -> None:
     labels = task.input_labels(probe.x[i])
     where = f"layer {choice.layer + 1}" + (", reverse" if choice.direction else "") + f", step {snap.step:,}"
     show_figure(state_heatmap(values, f"Hidden state h_t of every unit ({where})", "h", x_labels=labels))
+    directions = exp.trainer.model.num_directions
+    csv_download(
+        "Hidden states, every layer and sequence",
+        lambda: hidden_states_table(snap, directions),
+        f"hidden_states_step-{snap.step}",
+        key="hidden_csv",
+    )
 
     best = top_units(snap.hidden[row], k=min(3, values.shape[1]))
     units = st.multiselect(
@@ -54,6 +63,23 @@ def draw(exp: Experiment) -> None:
         chars = [task.vocab[int(c)] for c in probe.x[i]]
         unit = units[0]
         show_figure(text_activation(chars, values[:, unit], f"Unit {unit} over the text: red where it is high, blue where low"))
+    if isinstance(task, Characters) and task.source == "brackets":
+        counting_unit(snap, row, i, [[task.vocab[int(c)] for c in x] for x in probe.x])
+
+
+def counting_unit(snap, row: int, i: int, texts: list[list[str]]) -> None:
+    """Bracket text: the unit that follows the nesting depth (in the LSTM's cell state when there is one)."""
+    states, name = (snap.hidden, "h") if snap.cell is None else (snap.cell, "c")
+    depths = np.stack([bracket_depth(chars) for chars in texts])
+    unit, r = depth_unit(states[row], depths)
+    st.subheader("A unit that counts")
+    st.markdown(
+        f"Unit {unit} of {name}_t follows the nesting depth: correlation **r = {r:.2f}** over the probe sequences "
+        "(the depth counts from each sequence's first character, which may already be inside brackets)."
+    )
+    steps = np.arange(1, depths.shape[1] + 1)
+    series = {"nesting depth": (steps, depths[i]), f"{name}_t of unit {unit}": (steps, states[row, i, :, unit])}
+    show_figure(overlay_lines(series, f"Nesting depth and unit {unit} (probe sequence #{i + 1})", "time step t", "value", log_y=False))
 
 
 live_view(draw)

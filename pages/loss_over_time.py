@@ -3,8 +3,9 @@
 import numpy as np
 import streamlit as st
 
+from rnn_core.exports import step_loss_table
 from rnn_core.figures import over_training_heatmap, per_step_bars
-from ui.charts import show_figure
+from ui.charts import csv_download, show_figure
 from ui.live import live_view
 from ui.replay import replay_snapshot
 from ui.state import Experiment, current_experiment
@@ -32,6 +33,7 @@ def draw(exp: Experiment) -> None:
     snap = replay_snapshot(exp, "loss_replay")
     labels = exp.task.input_labels(exp.trainer.probe.x[0]) if exp.task.tokens else None
     show_figure(per_step_bars(snap.step_loss, f"Loss at each step t (training step {snap.step:,})", "L_t", labels))
+    csv_download("Loss at each step", lambda: step_loss_table(snap), f"loss_per_step_step-{snap.step}", key="step_loss_csv")
     if np.isnan(snap.step_loss).sum() == len(snap.step_loss) - 1:
         st.caption("Only the last step's prediction counts on this task: the other steps have no loss.")
     snaps = exp.trainer.snapshots.items

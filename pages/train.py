@@ -9,7 +9,7 @@ import torch
 from rnn_core.figures import answers_chart, loss_curve, sequence_prediction_chart
 from rnn_core.models import CELL_TITLES, count_parameters
 from rnn_core.reports import parameter_table, prediction_table
-from ui.charts import show_figure
+from ui.charts import csv_download, show_figure
 from ui.live import live_view
 from ui.state import Experiment, current_experiment
 
@@ -37,6 +37,7 @@ def draw(exp: Experiment) -> None:
             history.step.to_numpy(), history.loss.to_numpy(), np.array([s.step for s in snaps]), np.array([s.loss for s in snaps])
         )
         show_figure(fig)
+        csv_download("Training history", lambda: history, f"training_history_step-{trainer.step}", key="history_csv")
     else:
         st.info("Press **Train** (or **Step**) in the sidebar: the loss curve appears here as the model learns.")
 

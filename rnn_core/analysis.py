@@ -27,3 +27,31 @@ def top_units(hidden: np.ndarray, k: int) -> list[int]:
     """The k units whose activation varies most over the probe sequences and time, ``hidden`` shaped ``(B, T, H)``."""
     spread = np.asarray(hidden, dtype=float).reshape(-1, hidden.shape[-1]).std(axis=0)  # (H,)
     return [int(u) for u in np.argsort(-spread, kind="stable")[:k]]
+
+
+def bracket_depth(chars: list[str]) -> np.ndarray:
+    """How deeply nested each position is, counted from the start of ``chars`` (which may start inside a bracket)."""
+    return np.cumsum([(c == "(") - (c == ")") for c in chars]).astype(float)
+
+
+def depth_unit(values: np.ndarray, depths: np.ndarray) -> tuple[int, float]:
+    """The unit whose value follows the nesting depth best, and its correlation averaged over the sequences.
+
+    ``values`` is ``(B, T, H)``, ``depths`` ``(B, T)``. The sign is kept (a unit may count down); a sequence whose
+    depth never changes says nothing and is left out.
+    """
+    values, depths = np.asarray(values, dtype=float), np.asarray(depths, dtype=float)
+    per_sequence = []
+    for v, d in zip(values, depths):
+        if d.std() == 0:
+            continue
+        spread = v.std(axis=0)
+        r = np.zeros(v.shape[1])
+        moving = spread > 0
+        r[moving] = ((v[:, moving] - v[:, moving].mean(axis=0)) * (d - d.mean())[:, None]).mean(axis=0) / (spread[moving] * d.std())
+        per_sequence.append(r)
+    if not per_sequence:
+        return 0, 0.0
+    mean = np.mean(per_sequence, axis=0)  # (H,)
+    unit = int(np.argmax(np.abs(mean)))
+    return unit, float(mean[unit])

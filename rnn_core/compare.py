@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -33,9 +33,19 @@ def summarise(trainer: Trainer, label: str | None = None) -> RunSummary:
     """A summary of a trainer as it is now (the final snapshot is taken at its current step)."""
     config = trainer.config
     if label is None:
-        label = f"{CELL_TITLES[config.model.cell]}, H={config.model.hidden_size}, seed {config.seed}"
+        label = f"{CELL_TITLES[config.model.cell]}, H={config.model.hidden_size}, seed {config.seed}, {trainer.step:,} steps"
     final = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step) if trainer.model.recurrent else None
     return RunSummary(label, config, trainer.history.copy(), final)
+
+
+def unique_labels(runs: list[RunSummary]) -> list[RunSummary]:
+    """The same runs, a label that repeats an earlier one numbered (#2, #3…): a chart's legend needs them distinct."""
+    seen: dict[str, int] = {}
+    out = []
+    for run in runs:
+        seen[run.label] = seen.get(run.label, 0) + 1
+        out.append(run if seen[run.label] == 1 else replace(run, label=f"{run.label} #{seen[run.label]}"))
+    return out
 
 
 def train_cells(config: ExperimentConfig, task: Task, steps: int, cells=("rnn_tanh", "lstm", "gru")) -> list[RunSummary]:

@@ -65,7 +65,7 @@ class ModelConfig:
     bidirectional: bool = False
     dropout: float = 0.0
     init: str = "default"
-    init_value: float = 1.0  # for init="constant": every weight and bias
+    init_value: float = 1.0  # init="constant": every weight and bias; init="orthogonal": the gain of W_hh
     memory_gate_bias: float = 0.0  # LSTM forget / GRU update gate bias at the start: 3 keeps ~95 % of the memory per step
     encoding: str = "onehot"  # characters and symbols: one-hot or a learned embedding
     embedding_dim: int = 8

@@ -142,6 +142,9 @@ class SequenceModel(nn.Module):
 def initialise(model: SequenceModel, config: ModelConfig) -> None:
     """PyTorch's default (already applied), orthogonal recurrent blocks, or every parameter one constant.
 
+    Orthogonal blocks are scaled by ``init_value`` (the gain): every eigenvalue of W_hh then has |λ| = gain, so a
+    gain below 1 starts a plain RNN's gradients vanishing and a gain above 1 starts them exploding.
+
     Then, for gated cells, ``memory_gate_bias`` on the gate that keeps the memory: the LSTM's forget gate f and the
     GRU's update gate z (rows H..2H of both cells' biases). With PyTorch's default the gate starts near 0.5, so a
     memory halves at every step and so does its gradient; a bias of 3 starts it near 0.95 (Gers et al., 2000).
@@ -155,7 +158,7 @@ def initialise(model: SequenceModel, config: ModelConfig) -> None:
         for name, p in model.rnn.named_parameters():
             if name.startswith("weight_hh"):
                 for block in range(p.shape[0] // H):  # one H×H block per gate
-                    nn.init.orthogonal_(p.data[block * H : (block + 1) * H])
+                    nn.init.orthogonal_(p.data[block * H : (block + 1) * H], gain=config.init_value)
     if config.memory_gate_bias and config.cell in ("lstm", "gru") and config.init != "constant":
         H = config.hidden_size
         with torch.no_grad():

@@ -31,7 +31,7 @@ def test_a_summary_is_a_copy_that_training_does_not_change():
     trainer.run(5)
     run = summarise(trainer)
     trainer.run(5)
-    assert run.steps == 5 and len(run.history) == 5 and run.label == "LSTM, H=8, seed 0"
+    assert run.steps == 5 and len(run.history) == 5 and run.label == "LSTM, H=8, seed 0, 5 steps"
     mlp = Trainer(CONFIG.with_changes(model={"cell": "mlp"}), make_task(CONFIG.task))
     mlp.run(2)
     assert summarise(mlp).final is None

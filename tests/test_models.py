@@ -76,6 +76,9 @@ def test_initialisations():
     for gate in range(4):
         block = ortho.rnn.weight_hh_l0[gate * 6 : (gate + 1) * 6].detach()
         assert_close(block @ block.T, torch.eye(6), atol=1e-5, rtol=0)
+    scaled = SequenceModel(ModelConfig(cell="rnn_relu", hidden_size=5, init="orthogonal", init_value=2.0), task)
+    eigenvalues = torch.linalg.eigvals(scaled.rnn.weight_hh_l0.detach().double()).abs()
+    assert_close(eigenvalues, torch.full((5,), 2.0, dtype=torch.float64), atol=1e-5, rtol=0)  # the gain is every |λ|
     constant = SequenceModel(ModelConfig(cell="rnn_tanh", hidden_size=3, init="constant", init_value=1.0), task)
     assert all(torch.all(p == 1.0) for p in constant.parameters())
 

@@ -1,22 +1,22 @@
-"""The side-by-side section: train RNN, LSTM and GRU on the same task and seed, keep runs, overlay them."""
+"""Kept runs side by side: train RNN, LSTM and GRU on the same task and seed, keep runs, choose some, overlay them.
+
+Runs are kept by the session when a trained model is replaced (a rebuild, a reset, a preset, a loaded
+checkpoint), by "Keep the current run", and by the three-cell comparison.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
 
-from rnn_core.compare import summarise, train_cells
+from rnn_core.compare import RunSummary, summarise, train_cells
 from rnn_core.figures import overlay_lines
 from ui.charts import show_figure
 from ui.state import Experiment
 
 
-def compare_section(exp: Experiment) -> None:
-    st.subheader("Side by side")
-    st.markdown(
-        "The same task, seed and training settings with a plain RNN, an LSTM and a GRU: where does each one's gradient "
-        "still reach, and which one learns? Runs are kept in this session until you clear them."
-    )
+def run_controls(exp: Experiment) -> None:
+    """Compare the three cells, keep the current run, clear the kept ones."""
     cols = st.columns([2, 2, 2, 1])
     steps = cols[0].number_input("Steps per run", 10, 2000, 300, step=50, key="compare_steps")
     if cols[1].button("Compare RNN, LSTM and GRU", key="compare_cells", type="primary"):
@@ -27,18 +27,53 @@ def compare_section(exp: Experiment) -> None:
             exp.keep_runs([summarise(exp.trainer)])
     if exp.runs and cols[3].button("Clear", key="compare_clear"):
         exp.runs = []
+
+
+def chosen_runs(exp: Experiment, key: str) -> list[RunSummary]:
+    """The kept runs the user picks to overlay (all of them at first)."""
+    labels = [run.label for run in exp.runs]
+    chosen = st.multiselect("Runs to overlay", labels, default=labels, key=f"{key}_{len(labels)}_{hash(tuple(labels))}")
+    if len({run.config.task for run in exp.runs if run.label in chosen}) > 1:
+        st.caption("The chosen runs are on different task settings: compare their shapes, not their values.")
+    return [run for run in exp.runs if run.label in chosen]
+
+
+def loss_overlay(runs: list[RunSummary], where=None) -> None:
+    losses = {run.label: (run.history.step.to_numpy(), run.history.loss.to_numpy()) for run in runs}
+    show_figure(overlay_lines(losses, "Training loss", "training step", "loss (log scale)"), where)
+
+
+def grad_norm_overlay(runs: list[RunSummary], where=None) -> None:
+    norms = {run.label: (run.history.step.to_numpy(), run.history.grad_norm.to_numpy()) for run in runs}
+    show_figure(overlay_lines(norms, "Gradient norm over training (before clipping)", "training step", "‖∇θ L‖ (log scale)"), where)
+
+
+def reach_overlay(runs: list[RunSummary], where=None) -> None:
+    gradients = {
+        run.label: (np.arange(1, run.final.grad_norm_last.shape[1] + 1), run.final.grad_norm_last[0])
+        for run in runs
+        if run.final is not None
+    }
+    show_figure(overlay_lines(gradients, "‖∂L_τ/∂h_t‖ at the end of each run (layer 1)", "time step t", "‖∂L_τ/∂h_t‖"), where)
+
+
+def step_loss_overlay(runs: list[RunSummary], where=None) -> None:
+    losses = {run.label: (np.arange(1, len(run.final.step_loss) + 1), run.final.step_loss) for run in runs if run.final is not None}
+    show_figure(overlay_lines(losses, "Loss at each step t at the end of each run", "time step t", "L_t (log scale)"), where)
+
+
+def compare_section(exp: Experiment) -> None:
+    """The Gradients page's side by side: where does each cell's gradient still reach, and which one learns?"""
+    st.subheader("Side by side")
+    st.markdown(
+        "The same task, seed and training settings with a plain RNN, an LSTM and a GRU: where does each one's gradient "
+        "still reach, and which one learns? Runs are kept in this session; the **Compare runs** page shows more of them."
+    )
+    run_controls(exp)
     if not exp.runs:
         st.info("No runs kept yet: compare the three cells, or keep the current run after training it.")
         return
-    task_names = {run.config.task for run in exp.runs}
-    if len(task_names) > 1:
-        st.caption("The kept runs are on different task settings: compare their shapes, not their values.")
-    losses = {run.label: (run.history.step.to_numpy(), run.history.loss.to_numpy()) for run in exp.runs}
+    runs = chosen_runs(exp, "gradients_overlay")
     left, right = st.columns(2)
-    show_figure(overlay_lines(losses, "Training loss", "training step", "loss (log scale)"), left)
-    gradients = {
-        run.label: (np.arange(1, run.final.grad_norm_last.shape[1] + 1), run.final.grad_norm_last[0])
-        for run in exp.runs
-        if run.final is not None
-    }
-    show_figure(overlay_lines(gradients, "‖∂L_τ/∂h_t‖ at the end of each run (layer 1)", "time step t", "‖∂L_τ/∂h_t‖"), right)
+    loss_overlay(runs, left)
+    reach_overlay(runs, right)

@@ -18,6 +18,7 @@ from rnn_core.models import CELL_TITLES
 from rnn_core.tasks import make_task
 from rnn_core.texts import decode_upload, numeric_columns
 from ui import settings
+from ui.presentation import presenting
 from ui.settings import raise_hint
 from ui.state import CONFIG_WIDGET_PREFIX, Experiment
 
@@ -165,10 +166,21 @@ def model_widgets(task_name: str) -> None:
         "Initialisation",
         ["default", "orthogonal", "constant"],
         key=key("model", "init"),
-        format_func={"default": "PyTorch default", "orthogonal": "Orthogonal W_hh", "constant": "Every weight = a constant"}.get,
+        format_func={"default": "PyTorch default", "orthogonal": "Orthogonal W_hh × a gain", "constant": "Every weight = a constant"}.get,
     )
-    if st.session_state[key("model", "init")] == "constant":
+    init = st.session_state[key("model", "init")]
+    if init == "constant":
         st.number_input("Constant", -10.0, 10.0, step=0.5, key=key("model", "init_value"))
+    elif init == "orthogonal":
+        st.number_input(
+            "Gain of W_hh",
+            0.1,
+            10.0,
+            step=0.1,
+            key=key("model", "init_value"),
+            help="Every eigenvalue of an orthogonal W_hh scaled by the gain has |λ| = gain: below 1 a plain RNN's gradients "
+            "start vanishing, above 1 exploding.",
+        )
     if cell in ("lstm", "gru"):
         st.slider(
             "Memory gate bias (forget / update)",
@@ -225,9 +237,9 @@ def user_data_changed(exp: Experiment, user_text: str | None, user_series, colum
 def model_builder(exp: Experiment) -> None:
     """Draw the builder and apply the draft when that loses nothing or the user asks."""
     seed_widget_state(exp.config)
-    with st.expander("Task", expanded=True):
+    with st.expander("Task", expanded=not presenting()):
         task_widgets()
-    with st.expander("Model", expanded=True):
+    with st.expander("Model", expanded=not presenting()):
         model_widgets(st.session_state[key("task", "name")])
     with st.expander("Training", expanded=False):
         training_widgets()

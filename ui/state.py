@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from rnn_core.compare import MAX_KEPT_RUNS, RunSummary
+from rnn_core.compare import MAX_KEPT_RUNS, RunSummary, summarise, unique_labels
 from rnn_core.config import ExperimentConfig
+from rnn_core.presets import PRESETS_BY_KEY
 from rnn_core.probes import ProbeSnapshot, take_snapshot
 from rnn_core.tasks import Task, make_task
 from rnn_core.training import Trainer
@@ -41,6 +42,8 @@ class Experiment:
     runs: list[RunSummary] = field(default_factory=list)  # finished runs kept for comparison, newest last
     just_started: bool = False  # Train was pressed and no slice has run since
     waiting: bool = False  # the last refresh found every training slot busy (a crowded server) and did not train
+    stop_at: int | None = None  # training pauses by itself at this step (a preset's story, a shared link's step count)
+    preset: str | None = None  # the key of the preset this model came from, while the user has not changed it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -66,7 +69,7 @@ class Experiment:
             if self.just_started:
                 seconds, self.just_started = min(seconds, FIRST_SLICE_SECONDS), False
             trainer, done, start, timed = self.trainer, 0, time.perf_counter(), max_steps is None
-            room = settings.LIMITS.steps - trainer.step
+            room = min(settings.LIMITS.steps, self.stop_at or settings.LIMITS.steps) - trainer.step
             max_steps = room if timed else min(max_steps, room)
             while trainer.diverged is None and done < max_steps:
                 done += trainer.run(1)
@@ -75,9 +78,13 @@ class Experiment:
             elapsed = time.perf_counter() - start
             if done and elapsed > 0:
                 self.steps_per_second = done / elapsed
-            if trainer.diverged is not None or self.at_step_limit:
-                self.running = False
+            if trainer.diverged is not None or self.at_step_limit or self.at_stop:
+                self.running, self.stop_at = False, None
             return done
+
+    @property
+    def at_stop(self) -> bool:
+        return self.stop_at is not None and self.trainer.step >= self.stop_at
 
     @property
     def at_step_limit(self) -> bool:
@@ -87,8 +94,15 @@ class Experiment:
     def set_running(self, running: bool) -> None:
         """Start or pause. Waits for a slice in progress (a rerun can start while the old one still trains),
         so that what the page shows next is the model as training left it."""
+        self.train_to(None, running)
+
+    def train_to(self, step: int | None, running: bool = True) -> None:
+        """Start training that pauses by itself at ``step`` (None: until paused)."""
         with self.lock:
+            self.stop_at = step if step is not None and step > self.trainer.step else None
             self.running = running and self.trainer.diverged is None and not self.at_step_limit
+            if step is not None and self.stop_at is None:
+                self.running = False  # already there
             self.just_started = self.running
         if not self.running:
             SHARE.stopped(id(self))
@@ -103,17 +117,24 @@ class Experiment:
 
     def keep_runs(self, runs: list[RunSummary]) -> None:
         """Add runs for comparison; the oldest go once more than MAX_KEPT_RUNS are kept."""
-        self.runs = (self.runs + runs)[-MAX_KEPT_RUNS:]
+        self.runs = unique_labels(self.runs + runs)[-MAX_KEPT_RUNS:]
 
     def rebuild(self, config: ExperimentConfig, task: Task) -> None:
-        """Start over with a new configuration (the caller has made sure the user asked for it)."""
-        self.replace_trainer(Trainer(config, task))
+        """Start over with a new configuration (the caller has made sure the user asked for it); a preset's story holds
+        while its configuration does."""
+        self.replace_trainer(Trainer(config, task), preset=self.preset if config == self.config else None)
 
-    def replace_trainer(self, trainer: Trainer) -> None:
-        """Go on with another trainer (a new model, or one loaded from a checkpoint), paused."""
+    def replace_trainer(self, trainer: Trainer, preset: str | None = None) -> None:
+        """Go on with another trainer (a new model, or one loaded from a checkpoint), paused.
+
+        The run it replaces is finished: when it trained at all, it is kept for comparison.
+        """
         with self.lock:
+            if self.trainer.step > 0:
+                label = f"{PRESETS_BY_KEY[self.preset].title}, {self.trainer.step:,} steps" if self.preset else None
+                self.keep_runs([summarise(self.trainer, label)])
             self.config, self.trainer, self.running, self.steps_per_second = trainer.config, trainer, False, 0.0
-            self.live_snapshot = None
+            self.live_snapshot, self.stop_at, self.preset = None, None, preset
 
 
 def new_experiment(config: ExperimentConfig) -> Experiment:

@@ -46,10 +46,22 @@ def test_text_tasks_colour_the_characters_by_a_unit(page):
     page.sidebar.selectbox(key=key("task", "name")).set_value("characters").run()
     page.sidebar.selectbox(key=key("task", "text_source")).set_value("brackets").run()
     assert not page.exception
-    text_fig = plotly_figures(page)[-1]
-    assert text_fig["layout"]["title"]["text"].startswith("Unit ")
+    text_fig = next(f for f in plotly_figures(page) if f["layout"]["title"]["text"].startswith("Unit "))
     chars = [c for row in text_fig["data"][0]["text"] for c in row if c]
     assert set(chars) <= {"(", ")", "⏎"} or set(chars) <= {"(", ")", "\n"}
+
+
+def test_bracket_text_names_the_unit_that_follows_the_nesting_depth(page):
+    page.sidebar.selectbox(key=key("task", "name")).set_value("characters").run()
+    page.sidebar.selectbox(key=key("task", "text_source")).set_value("brackets").run()
+    assert "A unit that counts" in [h.value for h in page.subheader]
+    counting = next(m.value for m in page.markdown if "follows the nesting depth" in m.value)
+    figure = plotly_figures(page)[-1]
+    assert figure["layout"]["title"]["text"].startswith("Nesting depth and unit")
+    depth = decode(figure["data"][0]["y"])
+    chars = page.session_state["experiment"].trainer.task.decode(page.session_state["experiment"].trainer.probe.x[0])
+    assert depth.tolist() == np.cumsum([(c == "(") - (c == ")") for c in chars]).tolist()
+    assert "r = " in counting
 
 
 def test_bidirectional_models_choose_a_direction(page):

@@ -20,6 +20,7 @@ PAGES = [
     "pages/shapes.py",
     "pages/hello.py",
     "pages/stacked.py",
+    "pages/compare.py",
 ]
 
 

@@ -58,7 +58,8 @@ def drawn_charts(page) -> tuple[int, int]:
     )
 
 
-TABLE_PAGES = {"Worked example", "Shapes and parameters", "The hello model"}  # tables and numbers, no charts
+# tables and numbers, no charts (Compare runs has none until a run is kept)
+TABLE_PAGES = {"Worked example", "Shapes and parameters", "The hello model", "Compare runs"}
 PAGES = [
     "Train",
     "Hidden states",
@@ -71,6 +72,7 @@ PAGES = [
     "Stacked and bidirectional",
     "Vanishing by hand",
     "Inside a layer",
+    "Compare runs",
 ]
 
 

@@ -1,0 +1,58 @@
+"""Compare runs: kept runs overlaid on the loss, the gradient norm and the per-step views."""
+
+import pandas as pd
+import streamlit as st
+
+from rnn_core.compare import MAX_KEPT_RUNS
+from rnn_core.exports import runs_table
+from rnn_core.models import CELL_TITLES
+from ui.charts import csv_download
+from ui.compare_view import chosen_runs, grad_norm_overlay, loss_overlay, reach_overlay, run_controls, step_loss_overlay
+from ui.state import current_experiment
+
+st.title("Compare runs")
+st.markdown(
+    "Every trained model you replace (a rebuild, a reset, a preset, a loaded checkpoint) is kept here with its settings, "
+    f"up to the last {MAX_KEPT_RUNS}. Keep the current one too, or train a plain RNN, an LSTM and a GRU on the same task and seed, "
+    "then choose which runs to overlay."
+)
+exp = current_experiment()
+run_controls(exp)
+if not exp.runs:
+    st.info(
+        "No runs kept yet. Try **Compare RNN, LSTM and GRU** above, or train a model, change a setting in the sidebar and "
+        "rebuild: the first run is kept here."
+    )
+    st.stop()
+
+
+def describe(run) -> dict:
+    model, train, last = run.config.model, run.config.train, run.history.iloc[-1] if len(run.history) else None
+    return {
+        "run": run.label,
+        "task": run.config.task.name,
+        "cell": CELL_TITLES[model.cell],
+        "hidden × layers": f"{model.hidden_size} × {model.num_layers}",
+        "optimiser, lr": f"{train.optimizer}, {train.lr:g}",
+        "clip": "off" if train.clip_norm == 0 else f"{train.clip_norm:g}",
+        "seed": run.config.seed,
+        "steps": run.steps,
+        "final loss": None if last is None else float(last.loss),
+        "final accuracy": "–" if last is None or pd.isna(last.accuracy) else f"{last.accuracy:.0%}",
+    }
+
+
+st.dataframe(pd.DataFrame([describe(run) for run in exp.runs]), hide_index=True, width="stretch")
+runs = chosen_runs(exp, "compare_overlay")
+if not runs:
+    st.info("Choose at least one run to overlay.")
+    st.stop()
+left, right = st.columns(2)
+loss_overlay(runs, left)
+grad_norm_overlay(runs, right)
+recurrent = [run for run in runs if run.final is not None]
+if recurrent:
+    left, right = st.columns(2)
+    step_loss_overlay(recurrent, left)
+    reach_overlay(recurrent, right)
+csv_download("The chosen runs' training histories", lambda: runs_table(runs), "runs", key="compare_csv")

@@ -1,0 +1,108 @@
+"""A configuration as a link's query parameters, and back.
+
+Links stay short and readable: one flat parameter per setting that differs from the default
+(``?task=copy&delay=30&cell=gru&seed=3``); every field name is unique across the sections, and the
+task's ``name`` is written ``task``. Reading is forgiving: a parameter that is unknown, malformed or
+out of range is left out, the setting keeps its default, and the reason is returned for the page to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields, replace
+
+from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
+
+SECTIONS = {"task": TaskConfig, "model": ModelConfig, "train": TrainConfig}
+RENAMED = {("task", "name"): "task"}  # a field whose own name would say too little in a URL
+EXTRA = ("seed", "steps", "present")  # parameters beside the sections: the seed, the step count shown, presentation mode
+
+
+def parameter_name(section: str, field_name: str) -> str:
+    return RENAMED.get((section, field_name), field_name)
+
+
+# parameter name -> (section, field, type); tests check that no two sections share a name
+FIELDS = {parameter_name(section, f.name): (section, f.name, type(f.default)) for section, cls in SECTIONS.items() for f in fields(cls)}
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:g}" if float(f"{value:g}") == value else repr(value)
+    return str(value)
+
+
+def config_to_params(config: ExperimentConfig, steps: int = 0, presenting: bool = False) -> dict[str, str]:
+    """The query parameters that rebuild ``config``: only the settings that differ from the defaults."""
+    default, params = ExperimentConfig(), {}
+    for section in SECTIONS:
+        for f in fields(getattr(config, section)):
+            value = getattr(getattr(config, section), f.name)
+            if value != getattr(getattr(default, section), f.name):
+                params[parameter_name(section, f.name)] = _text(value)
+    if config.seed != default.seed:
+        params["seed"] = str(config.seed)
+    if steps:
+        params["steps"] = str(steps)
+    if presenting:
+        params["present"] = "1"
+    return params
+
+
+def _parse(text: str, kind: type):
+    """``text`` as a value of ``kind``; ValueError with a reason a student can read."""
+    if kind is bool:
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("not 1 or 0")
+    if kind is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError("not a whole number") from None
+    if kind is float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError("not a number") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("not a finite number")
+        return value
+    return text
+
+
+def config_from_params(params: Mapping[str, str]) -> tuple[ExperimentConfig, int, bool, list[str]]:
+    """The configuration, step count and presentation flag a link asks for, and what in it was not used and why.
+
+    Each setting is checked on its own against the defaults of the others, so one bad value costs only itself.
+    """
+    problems: list[str] = []
+    sections = {name: cls() for name, cls in SECTIONS.items()}
+    seed, steps, presenting = 0, 0, False
+    for name, text in params.items():
+        text = str(text)
+        try:
+            if name in FIELDS:
+                section, field_name, kind = FIELDS[name]
+                sections[section] = replace(sections[section], **{field_name: _parse(text, kind)})
+            elif name == "seed":
+                seed = _parse(text, int)
+                ExperimentConfig(seed=seed)
+            elif name == "steps":
+                steps = _parse(text, int)
+                if steps < 0:
+                    steps = 0
+                    raise ValueError("must be 0 or more")
+            elif name == "present":
+                presenting = _parse(text, bool)
+            else:
+                problems.append(f"`{name}` is not a setting")
+        except ValueError as e:
+            if name == "seed":
+                seed = 0
+            problems.append(f"`{name}={text[:40]}`: {e}")
+    return ExperimentConfig(**sections, seed=seed), steps, presenting, problems

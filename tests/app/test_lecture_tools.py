@@ -1,0 +1,214 @@
+"""Issue 10 in the app: links, presets, presentation mode, downloads and kept runs, through AppTest."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rnn_core.config import ExperimentConfig
+from rnn_core.links import config_to_params
+from rnn_core.presets import PRESETS
+from rnn_core.tasks import make_task
+from rnn_core.training import Trainer
+from tests.app.conftest import APP, plotly_figures
+from ui.sidebar import key
+
+
+def opened(params: dict[str, str]) -> AppTest:
+    """A new session opened from a link with these query parameters."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def experiment(at: AppTest):
+    return at.session_state["experiment"]
+
+
+def train_until_paused(at: AppTest, limit: int = 5000) -> None:
+    """What the sidebar's timer does in the browser (AppTest never fires run_every), then the rerun it asks for."""
+    exp = experiment(at)
+    while exp.running and exp.trainer.step < limit:
+        exp.advance(seconds=1.0, only_while_running=True)
+    at.run()
+
+
+# ---- links ---------------------------------------------------------------------------------------------------
+
+
+def test_the_sidebar_writes_the_experiment_into_the_link_and_the_link_rebuilds_it(app):
+    app.sidebar.selectbox(key=key("task", "name")).set_value("copy").run()
+    app.sidebar.slider(key=key("task", "delay")).set_value(30).run()
+    app.sidebar.selectbox(key=key("model", "cell")).set_value("gru").run()
+    app.sidebar.number_input(key=key("run", "seed")).set_value(3).run()
+    config = experiment(app).config
+    assert config.task.delay == 30 and config.model.cell == "gru" and config.seed == 3
+    link = dict(app.query_params)
+    assert {k: v[0] if isinstance(v, list) else v for k, v in link.items()} == {"task": "copy", "delay": "30", "cell": "gru", "seed": "3"}
+
+    again = opened({"task": "copy", "delay": "30", "cell": "gru", "seed": "3"})
+    assert experiment(again).config == config
+    assert again.sidebar.selectbox(key=key("model", "cell")).value == "gru"
+    assert again.sidebar.slider(key=key("task", "delay")).value == 30
+    assert not again.warning
+
+
+def flat(at: AppTest) -> dict[str, str]:
+    return {k: v[0] if isinstance(v, list) else v for k, v in dict(at.query_params).items()}
+
+
+def test_the_link_is_written_again_on_every_page_with_the_step_count(app):
+    app.sidebar.selectbox(key=key("model", "cell")).set_value("gru").run()
+    app.sidebar.button(key="step").click().run()
+    for page in ("pages/gradients.py", "pages/compare.py", "pages/shapes.py", "pages/train.py"):
+        app.switch_page(page).run()
+        assert not app.exception
+        assert flat(app) == {"cell": "gru", "steps": "10"}, page
+
+
+def test_a_shared_link_trains_to_the_same_curves(app):
+    config = ExperimentConfig().with_changes(task={"name": "parity", "seq_len": 8}, model={"cell": "rnn_tanh"}, seed=5)
+    at = opened(config_to_params(config, steps=40))
+    assert "40 training steps" in at.info[0].value
+    at.button(key="link_train_to").click().run()  # its first slice may already get there
+    train_until_paused(at)
+    exp = experiment(at)
+    assert not exp.running and exp.trainer.step == 40
+    reference = Trainer(config, make_task(config.task))
+    reference.run(40)
+    np.testing.assert_array_equal(exp.trainer.history.loss.to_numpy(), reference.history.loss.to_numpy())
+    assert not [i for i in at.info if "This link was made" in i.value]  # the notice has done its job
+
+
+@pytest.mark.parametrize(
+    "params, reason",
+    [
+        ({"task": "chess", "cell": "gru"}, "`task=chess`"),
+        ({"hidden_size": "1024"}, "above this server's limit"),  # past this server's limit
+        ({"task": "copy", "bidirectional": "1"}, "bidirectional"),  # would read the answer ahead
+        ({"task": "characters", "text_source": "custom"}, "your own text"),
+        ({"task": "series"}, "CSV"),
+        ({"lr": "fast", "seed": "x" * 500}, "not a number"),
+    ],
+)
+def test_a_bad_link_falls_back_to_defaults_with_a_notice(params, reason):
+    at = opened(params)
+    assert at.warning and reason in at.warning[0].value
+    assert at.title[0].value == "Train" and experiment(at).trainer.model is not None
+    at.sidebar.button(key="step").click().run()  # and the app works
+    assert not at.exception and experiment(at).trainer.step == 10
+
+
+# ---- presets -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.key)
+def test_a_preset_builds_its_model_opens_its_page_and_trains_to_its_step(app, preset):
+    app.sidebar.button(key=f"preset_{preset.key}").click().run()
+    assert not app.exception
+    exp = experiment(app)
+    assert exp.config == preset.config and exp.preset == preset.key
+    assert exp.running and exp.stop_at == preset.steps
+    page_titles = {"pages/gradients.py": "Gradients", "pages/train.py": "Train", "pages/hidden_states.py": "Hidden states"}
+    assert app.title[0].value == page_titles[preset.page]
+    assert any(preset.title in i.value for i in app.info)  # the story, above the page
+    assert app.sidebar.selectbox(key=key("model", "cell")).value == preset.config.model.cell
+    if preset.config.model.init == "orthogonal":  # the clipping story's gain, in its own widget
+        gain = app.sidebar.number_input(key=key("model", "init_value"))
+        assert (gain.label, gain.value) == ("Gain of W_hh", preset.config.model.init_value)
+    link = flat(app)
+    assert int(link.pop("steps", 0)) == exp.trainer.step  # the first slice may have trained already
+    assert link == config_to_params(preset.config)
+
+
+def test_a_preset_replaces_a_trained_run_and_keeps_it_for_comparison(app):
+    app.sidebar.button(key="step").click().run()
+    app.sidebar.button(key="preset_hello").click().run()
+    exp = experiment(app)
+    assert [r.label for r in exp.runs] == ["LSTM, H=32, seed 0, 10 steps"]
+    train_until_paused(app)
+    assert exp.trainer.step == 300 and exp.trainer.history.accuracy.iloc[-1] == 1.0
+    assert any('The "hello" model' in i.value for i in app.info)
+
+
+# ---- presentation mode, downloads ----------------------------------------------------------------------------
+
+
+def test_every_chart_exports_a_large_png_named_after_it(app):
+    app.sidebar.button(key="step").click().run()
+    app.switch_page("pages/gradients.py").run()
+    for chart in app.get("plotly_chart"):
+        config = json.loads(chart.proto.config)["toImageButtonOptions"]
+        assert config["format"] == "png" and config["scale"] * config["width"] >= 3000
+        assert config["filename"].startswith("rnn-explorer_") and len(config["filename"]) > len("rnn-explorer_") + 5
+    names = [json.loads(c.proto.config)["toImageButtonOptions"]["filename"] for c in app.get("plotly_chart")]
+    assert "rnn-explorer_gradient-reaching-each-h-t-layer-1-training-step-10" in names
+
+
+@pytest.mark.parametrize(
+    "page, button, label",
+    [
+        ("pages/train.py", "history_csv", "Training history"),
+        ("pages/hidden_states.py", "hidden_csv", "Hidden states"),
+        ("pages/gates.py", "gates_csv", "Gates"),
+        ("pages/gradients.py", "grad_csv", "Gradient norms"),
+        ("pages/loss_over_time.py", "step_loss_csv", "Loss at each step"),
+    ],
+)
+def test_the_views_offer_their_data_as_csv(app, page, button, label):
+    """The tables themselves are checked value by value in tests/test_links_and_exports.py; here, that each view offers one."""
+    app.sidebar.button(key="step").click().run()
+    app.switch_page(page).run()
+    buttons = {b.proto.id.rsplit("-", 1)[-1]: b.proto for b in app.get("download_button")}
+    assert buttons[button].label.startswith(f"⬇ {label}") and buttons[button].label.endswith("(CSV)")
+    assert buttons[button].deferred_file_id and buttons[button].ignore_rerun  # built on click; no rerun
+
+
+def test_presentation_mode_enlarges_charts_and_hides_what_a_demo_does_not_need(app):
+    app.sidebar.button(key="step").click().run()
+    normal = plotly_figures(app)[0]["layout"]
+    assert "height" not in normal
+    app.sidebar.toggle(key="presenting").set_value(True).run()
+    assert not app.exception
+    layout = plotly_figures(app)[0]["layout"]
+    assert (layout["height"], layout["font"]["size"], layout["title"]["font"]["size"]) == (600, 24, 30)
+    assert plotly_figures(app)[0]["data"][0]["line"]["width"] == 5
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert labels == []  # no CSV buttons, no checkpoint panel
+    assert flat(app)["present"] == "1"
+    assert not any(e.proto.expanded for e in app.sidebar.expander if e.label in ("Task", "Model"))
+    again = opened({"present": "1"})
+    assert again.sidebar.toggle(key="presenting").value is True
+
+
+# ---- compare runs --------------------------------------------------------------------------------------------
+
+
+def test_kept_runs_overlay_and_the_choice_of_runs_is_the_users(app):
+    app.sidebar.button(key="step").click().run()
+    app.sidebar.selectbox(key=key("model", "cell")).set_value("gru").run()
+    app.sidebar.button(key="rebuild").click().run()  # the LSTM run is finished: kept
+    app.sidebar.button(key="step").click().run()
+    app.sidebar.button(key="step").click().run()
+    app.switch_page("pages/compare.py").run()
+    app.button(key="compare_keep").click().run()
+    assert not app.exception
+    labels = ["LSTM, H=32, seed 0, 10 steps", "GRU, H=32, seed 0, 20 steps"]
+    assert [r.label for r in experiment(app).runs] == labels
+    figures = plotly_figures(app)
+    assert [f["layout"]["title"]["text"] for f in figures] == [
+        "Training loss",
+        "Gradient norm over training (before clipping)",
+        "Loss at each step t at the end of each run",
+        "‖∂L_τ/∂h_t‖ at the end of each run (layer 1)",
+    ]
+    assert all([t["name"] for t in f["data"]] == labels for f in figures)
+    table = app.dataframe[0].value
+    assert table.steps.tolist() == [10, 20] and table.cell.tolist() == ["LSTM", "GRU"]
+    app.multiselect[0].set_value(labels[1:]).run()
+    assert all([t["name"] for t in f["data"]] == labels[1:] for f in plotly_figures(app))

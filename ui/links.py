@@ -1,0 +1,81 @@
+"""The experiment in the page's link: read when a session starts, written again on every run.
+
+Streamlit clears the query parameters when the user changes page, so ``app.py`` calls
+:func:`write_link` on every run, whatever the page. A link that asks for something this
+server cannot build falls back to defaults, setting by setting, and says so on the page.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnn_core.config import ExperimentConfig
+from rnn_core.links import config_from_params, config_to_params
+from rnn_core.tasks import make_task
+from rnn_core.training import Trainer
+from ui import settings
+from ui.presentation import PRESENTING, presenting
+from ui.state import EXPERIMENT, Experiment
+
+LINK = "link"  # what the session's link asked for: {"problems": [...], "steps": int, "config": ExperimentConfig}
+
+
+def _without_user_data(config: ExperimentConfig, problems: list[str]) -> ExperimentConfig:
+    """Links carry settings, never a user's own text or CSV: fall back to built-in data, and say so."""
+    if config.task.name == "characters" and config.task.text_source == "custom":
+        problems.append("a link cannot carry your own text: the built-in “hello” text is used; paste yours under Task")
+        return config.with_changes(task={"text_source": "hello"})
+    if config.task.name == "series":
+        problems.append("a link cannot carry your own CSV series: the sine wave is used; upload yours under Task")
+        return config.with_changes(task={"name": "sine"})
+    return config
+
+
+def open_link() -> None:
+    """On a session's first run, build its experiment from the link's query parameters (defaults where they fail)."""
+    if EXPERIMENT in st.session_state:
+        return
+    config, steps, present, problems = config_from_params(st.query_params.to_dict())
+    config = _without_user_data(config, problems)
+    try:
+        task = make_task(config.task)
+        settings.LIMITS.check(config, task)
+        trainer = Trainer(config, task)
+    except ValueError as e:
+        reason = str(e).rstrip(".")
+        problems.append(f"{reason[:1].upper()}{reason[1:]}. The default experiment is used instead.")
+        config, steps = ExperimentConfig(), 0
+        trainer = Trainer(config, make_task(config.task))
+    st.session_state[EXPERIMENT] = Experiment(config, trainer)
+    st.session_state[PRESENTING] = present
+    if problems or steps:
+        st.session_state[LINK] = {"problems": problems, "steps": min(steps, settings.LIMITS.steps), "config": config}
+
+
+def link_notice(exp: Experiment) -> None:
+    """Above the page: what the link asked for that could not be used, and the step count its author had reached.
+
+    Shown until the session trains or changes the experiment, when it no longer describes what is on the page.
+    """
+    link = st.session_state.get(LINK)
+    if link is None:
+        return
+    if exp.config != link["config"] or (exp.trainer.step and not exp.running and exp.stop_at is None and exp.trainer.step >= link["steps"]):
+        del st.session_state[LINK]
+        return
+    if link["problems"]:
+        st.warning("Part of this link could not be used, so defaults stand in:\n" + "\n".join(f"- {p}" for p in link["problems"]))
+    if link["steps"] > exp.trainer.step and not exp.running:
+        left, right = st.columns([3, 1])
+        left.info(
+            f"This link was made after **{link['steps']:,} training steps**. With the same settings and seed, training to "
+            "that step draws the same curves."
+        )
+        right.button(f"Train to step {link['steps']:,}", on_click=exp.train_to, args=(link["steps"],), key="link_train_to", type="primary")
+
+
+def write_link(exp: Experiment) -> None:
+    """Put the current experiment in the address bar (only when it changed: each write is a message to the browser)."""
+    params = config_to_params(exp.config, exp.trainer.step, presenting())
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)

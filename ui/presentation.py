@@ -1,0 +1,46 @@
+"""Presentation mode: bigger type and lines, fixed figure sizes, fewer controls, for a projector and for screenshots."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+PRESENTING = "presenting"  # session-state key of the sidebar toggle (also set by a link's `present=1`)
+FIGURE_HEIGHT = 600  # every chart the same height (as wide as its column), so screenshots of two runs line up
+PAGE_STYLE = """
+<style>
+  /* larger text for the back row; Streamlit's own header and toolbar out of the picture */
+  .stMainBlockContainer { padding-top: 2rem; }
+  .stMainBlockContainer p, .stMainBlockContainer li { font-size: 1.2rem; }
+  .stMainBlockContainer h1 { font-size: 2.6rem; }
+  [data-testid="stHeader"], [data-testid="stToolbar"] { display: none; }
+</style>
+"""
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get(PRESENTING, False))
+
+
+def presentation_toggle() -> None:
+    st.toggle(
+        "Presentation mode",
+        key=PRESENTING,
+        help="Larger type and lines, charts of one fixed size, and only the controls a demo needs: for a projector and screenshots.",
+    )
+
+
+def page_style() -> None:
+    """The page's own styling in presentation mode (an invisible element otherwise)."""
+    if presenting():
+        st.html(PAGE_STYLE)
+
+
+def for_projection(fig: go.Figure) -> go.Figure:
+    """A copy of ``fig`` with type and lines big enough to read from the back of a lecture hall, at a fixed height."""
+    fig = go.Figure(fig)
+    fig.update_layout(font_size=24, title_font_size=30, legend_font_size=22)
+    fig.update_layout(height=FIGURE_HEIGHT if fig.layout.height is None else fig.layout.height * 1.3)  # text rows keep their own
+    fig.update_traces(line_width=5, selector={"type": "scatter"})
+    fig.update_traces(marker_size=11, selector={"type": "scatter"})
+    return fig

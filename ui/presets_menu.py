@@ -1,0 +1,50 @@
+"""The sidebar's menu of ready-made experiments: one click builds the model, opens the page that tells its
+story, and trains live to the step where the story is told."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnn_core.presets import PRESETS, PRESETS_BY_KEY, Preset
+from rnn_core.tasks import make_task
+from rnn_core.training import Trainer
+from ui.sidebar import revert_widgets
+from ui.state import Experiment
+
+GO_TO_PAGE = "preset_page"  # set by a preset's button, followed by app.py once the sidebar is drawn
+
+
+def start_preset(exp: Experiment, preset: Preset) -> None:
+    """A button's callback: runs before any widget is drawn, so the sidebar shows the preset's settings at once."""
+    exp.replace_trainer(Trainer(preset.config, make_task(preset.config.task)), preset=preset.key)
+    revert_widgets(preset.config)
+    exp.train_to(preset.steps)
+    st.session_state[GO_TO_PAGE] = preset.page
+
+
+def presets_menu(exp: Experiment) -> None:
+    with st.expander("Presets: one story each", expanded=exp.trainer.step == 0 and exp.preset is None):
+        for preset in PRESETS:
+            st.button(
+                preset.title,
+                key=f"preset_{preset.key}",
+                on_click=start_preset,
+                args=(exp, preset),
+                width="stretch",
+                type="primary" if exp.preset == preset.key else "secondary",
+                help=f"Trains {preset.steps} steps live. {preset.story}",
+            )
+
+
+def preset_story(exp: Experiment) -> None:
+    """Above every page while a preset's model is loaded: what it shows and where to look."""
+    if exp.preset is not None:
+        preset = PRESETS_BY_KEY[exp.preset]
+        st.info(f"**Preset: {preset.title}.** {preset.story}", icon=":material/school:")
+
+
+def follow_preset_page() -> None:
+    """Open the page a preset's button asked for (a callback cannot switch pages itself)."""
+    page = st.session_state.pop(GO_TO_PAGE, None)
+    if page is not None:
+        st.switch_page(page)
