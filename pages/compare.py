@@ -47,12 +47,10 @@ runs = chosen_runs(exp, "compare_overlay")
 if not runs:
     st.info("Choose at least one run to overlay.")
     st.stop()
-left, right = st.columns(2)
-loss_overlay(runs, left)
-grad_norm_overlay(runs, right)
+loss_overlay(runs)  # one chart per row: the legends name every run
+grad_norm_overlay(runs)
 recurrent = [run for run in runs if run.final is not None]
 if recurrent:
-    left, right = st.columns(2)
-    step_loss_overlay(recurrent, left)
-    reach_overlay(recurrent, right)
+    step_loss_overlay(recurrent)
+    reach_overlay(recurrent)
 csv_download("The chosen runs' training histories", lambda: runs_table(runs), "runs", key="compare_csv")

@@ -311,8 +311,13 @@ def gate_histograms(gates: dict[str, np.ndarray], title: str) -> go.Figure:
 def overlay_lines(
     series: dict[str, tuple[np.ndarray, np.ndarray]], title: str, x_label: str, y_label: str, log_y: bool = True
 ) -> go.Figure:
-    """Several runs on one chart: ``series`` maps a run's label to its (x, y). Non-positive values leave a log axis."""
+    """Several runs on one chart: ``series`` maps a run's label to its (x, y). Non-positive values leave a log axis.
+
+    The legend stands to the right of the plot, one run per line: run labels are long, and a legend of several rows
+    under the plot would run into the axis title.
+    """
     fig = go.Figure(layout={"template": LECTURE_TEMPLATE, "title": {"text": title}})
+    fig.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"})
     for label, (x, y) in series.items():
         x, y = np.asarray(x), np.asarray(y, dtype=float)
         keep = y > 0 if log_y else np.isfinite(y)
