@@ -43,8 +43,8 @@ open_link()  # a session's first run builds the experiment its link describes
 
 with st.sidebar:
     st.markdown("## RNN Explorer")
-    presets_menu(current_experiment())
     training_panel()
+    presets_menu(current_experiment())
     model_builder(current_experiment())
     presentation_toggle()
     if not presenting():
@@ -57,6 +57,7 @@ page_style()
 if exp.trainer.diverged is not None:  # on every page, above its title: the run stopped, and why
     st.error(exp.trainer.diverged.message())
 link_notice(exp)
-preset_story(exp)
+if navigation.title in {page.title for page in pages["Explore"]}:  # the lessons have models of their own
+    preset_story(exp)
 
 navigation.run()

@@ -27,15 +27,10 @@ if not exp.runs:
 
 
 def describe(run) -> dict:
-    model, train, last = run.config.model, run.config.train, run.history.iloc[-1] if len(run.history) else None
-    return {
-        "run": run.label,
-        "task": run.config.task.name,
-        "cell": CELL_TITLES[model.cell],
-        "hidden × layers": f"{model.hidden_size} × {model.num_layers}",
-        "optimiser, lr": f"{train.optimizer}, {train.lr:g}",
-        "clip": "off" if train.clip_norm == 0 else f"{train.clip_norm:g}",
-        "seed": run.config.seed,
+    """A row of the runs table: the run's settings, then how far it got."""
+    row = run.settings | {"cell": CELL_TITLES[run.config.model.cell]}
+    last = run.history.iloc[-1] if len(run.history) else None
+    return row | {
         "steps": run.steps,
         "final loss": None if last is None else float(last.loss),
         "final accuracy": "–" if last is None or pd.isna(last.accuracy) else f"{last.accuracy:.0%}",

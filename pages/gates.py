@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnn_core.exports import gates_table
+from rnn_core.exports import export_rows, gates_table
 from rnn_core.figures import gate_histograms, state_heatmap, text_activation
 from rnn_core.gate_stats import BOUNDED_GATES, saturation_table
 from rnn_core.tasks import Characters
@@ -46,7 +46,9 @@ def draw(exp: Experiment) -> None:
             title = GATE_TITLES.get(name, "Cell state c_t: the long-term memory")
             show_figure(state_heatmap(values[row, i], title, name, bounded=name in BOUNDED_GATES, x_labels=labels), col)
     directions = exp.trainer.model.num_directions
-    csv_download("Gates, every layer and sequence", lambda: gates_table(snap, directions), f"gates_step-{snap.step}", key="gates_csv")
+    rows = export_rows(next(iter(snap.gates.values())), row)
+    label = "Gates, every layer and sequence" if len(rows) > 1 or len(snap.hidden) == 1 else f"Gates, layer {choice.layer + 1}"
+    csv_download(label, lambda: gates_table(snap, directions, rows), f"gates_step-{snap.step}", key="gates_csv")
     sigmoid_gates = {name: values[row] for name, values in snap.gates.items() if name in BOUNDED_GATES}
     left, right = st.columns([3, 2])
     show_figure(gate_histograms(sigmoid_gates, f"How the gates spread (step {snap.step:,}, all probe sequences)"), left)

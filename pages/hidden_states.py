@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core.analysis import bracket_depth, depth_unit, pca_2d, top_units
-from rnn_core.exports import hidden_states_table
+from rnn_core.exports import export_rows, hidden_states_table
 from rnn_core.figures import overlay_lines, state_heatmap, text_activation, trajectory_2d, unit_lines
 from rnn_core.tasks import Characters
 from ui.charts import csv_download, show_figure
@@ -35,10 +35,10 @@ def draw(exp: Experiment) -> None:
     labels = task.input_labels(probe.x[i])
     where = f"layer {choice.layer + 1}" + (", reverse" if choice.direction else "") + f", step {snap.step:,}"
     show_figure(state_heatmap(values, f"Hidden state h_t of every unit ({where})", "h", x_labels=labels))
-    directions = exp.trainer.model.num_directions
+    directions, rows = exp.trainer.model.num_directions, export_rows(snap.hidden, row)
     csv_download(
-        "Hidden states, every layer and sequence",
-        lambda: hidden_states_table(snap, directions),
+        "Hidden states, every layer and sequence" if len(rows) > 1 or len(snap.hidden) == 1 else f"Hidden states, {where}",
+        lambda: hidden_states_table(snap, directions, rows),
         f"hidden_states_step-{snap.step}",
         key="hidden_csv",
     )
@@ -75,7 +75,7 @@ def counting_unit(snap, row: int, i: int, texts: list[list[str]]) -> None:
     st.subheader("A unit that counts")
     st.markdown(
         f"Unit {unit} of {name}_t follows the nesting depth: correlation **r = {r:.2f}** over the probe sequences "
-        "(the depth counts from each sequence's first character, which may already be inside brackets)."
+        "(a sequence may start inside brackets: its depth is counted from its first character, its lowest point as 0)."
     )
     steps = np.arange(1, depths.shape[1] + 1)
     series = {"nesting depth": (steps, depths[i]), f"{name}_t of unit {unit}": (steps, states[row, i, :, unit])}

@@ -30,8 +30,10 @@ def top_units(hidden: np.ndarray, k: int) -> list[int]:
 
 
 def bracket_depth(chars: list[str]) -> np.ndarray:
-    """How deeply nested each position is, counted from the start of ``chars`` (which may start inside a bracket)."""
-    return np.cumsum([(c == "(") - (c == ")") for c in chars]).astype(float)
+    """How deeply nested each position is. ``chars`` may start inside brackets, so the depth is counted from its start
+    and shifted to make its lowest point 0."""
+    depth = np.cumsum([(c == "(") - (c == ")") for c in chars]).astype(float)
+    return depth - min(depth.min(), 0.0)
 
 
 def depth_unit(values: np.ndarray, depths: np.ndarray) -> tuple[int, float]:

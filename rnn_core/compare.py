@@ -25,6 +25,22 @@ class RunSummary:
     final: ProbeSnapshot | None  # None for the windowing MLP, which has no recurrent state to probe
 
     @property
+    def settings(self) -> dict:
+        """The settings that tell runs apart, for tables and CSV files."""
+        task, model, train = self.config.task, self.config.model, self.config.train
+        return {
+            "run": self.label,
+            "task": task.name,
+            "cell": model.cell,
+            "hidden_size": model.hidden_size,
+            "num_layers": model.num_layers,
+            "optimizer": train.optimizer,
+            "learning_rate": train.lr,
+            "clip_norm": train.clip_norm,
+            "seed": self.config.seed,
+        }
+
+    @property
     def steps(self) -> int:
         return int(self.history.step.iloc[-1]) if len(self.history) else 0
 
@@ -40,11 +56,15 @@ def summarise(trainer: Trainer, label: str | None = None) -> RunSummary:
 
 def unique_labels(runs: list[RunSummary]) -> list[RunSummary]:
     """The same runs, a label that repeats an earlier one numbered (#2, #3…): a chart's legend needs them distinct."""
-    seen: dict[str, int] = {}
+    used: set[str] = set()
     out = []
     for run in runs:
-        seen[run.label] = seen.get(run.label, 0) + 1
-        out.append(run if seen[run.label] == 1 else replace(run, label=f"{run.label} #{seen[run.label]}"))
+        label, n = run.label, 1
+        while label in used:
+            n += 1
+            label = f"{run.label} #{n}"
+        used.add(label)
+        out.append(run if label == run.label else replace(run, label=label))
     return out
 
 

@@ -15,7 +15,9 @@ from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConf
 
 SECTIONS = {"task": TaskConfig, "model": ModelConfig, "train": TrainConfig}
 RENAMED = {("task", "name"): "task"}  # a field whose own name would say too little in a URL
-EXTRA = ("seed", "steps", "present")  # parameters beside the sections: the seed, the step count shown, presentation mode
+# Settings the app has no control for stay out of links: a link must not reach past what the sidebar offers
+# (a probe batch of 64 would make every snapshot and export 16 times larger).
+NOT_IN_LINKS = {("train", "momentum"), ("train", "probe_every"), ("train", "probe_batch"), ("model", "embedding_dim")}
 
 
 def parameter_name(section: str, field_name: str) -> str:
@@ -23,7 +25,12 @@ def parameter_name(section: str, field_name: str) -> str:
 
 
 # parameter name -> (section, field, type); tests check that no two sections share a name
-FIELDS = {parameter_name(section, f.name): (section, f.name, type(f.default)) for section, cls in SECTIONS.items() for f in fields(cls)}
+FIELDS = {
+    parameter_name(section, f.name): (section, f.name, type(f.default))
+    for section, cls in SECTIONS.items()
+    for f in fields(cls)
+    if (section, f.name) not in NOT_IN_LINKS
+}
 
 
 def _text(value) -> str:
@@ -37,11 +44,10 @@ def _text(value) -> str:
 def config_to_params(config: ExperimentConfig, steps: int = 0, presenting: bool = False) -> dict[str, str]:
     """The query parameters that rebuild ``config``: only the settings that differ from the defaults."""
     default, params = ExperimentConfig(), {}
-    for section in SECTIONS:
-        for f in fields(getattr(config, section)):
-            value = getattr(getattr(config, section), f.name)
-            if value != getattr(getattr(default, section), f.name):
-                params[parameter_name(section, f.name)] = _text(value)
+    for name, (section, field_name, _) in FIELDS.items():
+        value = getattr(getattr(config, section), field_name)
+        if value != getattr(getattr(default, section), field_name):
+            params[name] = _text(value)
     if config.seed != default.seed:
         params["seed"] = str(config.seed)
     if steps:
@@ -100,9 +106,21 @@ def config_from_params(params: Mapping[str, str]) -> tuple[ExperimentConfig, int
             elif name == "present":
                 presenting = _parse(text, bool)
             else:
-                problems.append(f"`{name}` is not a setting")
+                problems.append(f"`{name}` is not a setting a link can change")
         except ValueError as e:
             if name == "seed":
                 seed = 0
             problems.append(f"`{name}={text[:40]}`: {e}")
     return ExperimentConfig(**sections, seed=seed), steps, presenting, problems
+
+
+def changed_settings(config: ExperimentConfig) -> list[str]:
+    """The link parameters of ``config`` that differ from the defaults, in link order."""
+    return [name for name in config_to_params(config) if name in FIELDS]
+
+
+def without(config: ExperimentConfig, name: str) -> ExperimentConfig:
+    """``config`` with the setting a link parameter names back at its default."""
+    section, field_name, _ = FIELDS[name]
+    default = getattr(getattr(ExperimentConfig(), section), field_name)
+    return replace(config, **{section: replace(getattr(config, section), **{field_name: default})})

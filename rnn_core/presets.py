@@ -29,8 +29,8 @@ PRESETS = (
         "vanishing",
         "Vanishing gradients in a plain RNN",
         "A tanh RNN must repeat a symbol it saw 30 steps earlier. The gradient of the last step's loss fades by a factor "
-        "of about a million on its way back to the first steps, so the early steps never learn: accuracy stays near "
-        "chance (25 %). Compare with the LSTM preset.",
+        "of about a million on its way back to the first steps, so the early steps never learn: accuracy stays "
+        "under 50 % (chance is 25 %). Compare with the LSTM preset.",
         _DEFAULT.with_changes(task={"name": "copy", "delay": 30}, model={"cell": "rnn_tanh"}, train={"lr": 0.003}),
         300,
         "pages/gradients.py",
@@ -39,7 +39,7 @@ PRESETS = (
         "lstm_delay",
         "The LSTM remembers across a long delay",
         "The same copy task with a delay of 40 steps, now with an LSTM whose forget gate starts open (bias 3). Its cell "
-        "state carries the symbol across the delay: accuracy passes 90 % within 400 steps, where a plain RNN stays near chance.",
+        "state carries the symbol across the delay: accuracy passes 90 % within 400 steps, where a plain RNN stays under 50 %.",
         _DEFAULT.with_changes(task={"name": "copy", "delay": 40}, model={"cell": "lstm", "memory_gate_bias": 3.0}, train={"lr": 0.003}),
         400,
         "pages/train.py",

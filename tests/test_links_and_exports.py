@@ -11,8 +11,8 @@ import pytest
 
 from rnn_core.compare import summarise, unique_labels
 from rnn_core.config import ExperimentConfig
-from rnn_core.exports import gates_table, gradients_table, hidden_states_table, runs_table, step_loss_table, to_csv
-from rnn_core.links import FIELDS, SECTIONS, config_from_params, config_to_params
+from rnn_core.exports import export_rows, gates_table, gradients_table, hidden_states_table, runs_table, step_loss_table, to_csv
+from rnn_core.links import FIELDS, NOT_IN_LINKS, SECTIONS, changed_settings, config_from_params, config_to_params, without
 from rnn_core.probes import take_snapshot
 from rnn_core.tasks import make_task
 from rnn_core.training import Trainer
@@ -25,8 +25,11 @@ CHANGED = ExperimentConfig().with_changes(
 )
 
 
-def test_no_two_sections_share_a_parameter_name():
-    assert len(FIELDS) == sum(len(fields(cls)) for cls in SECTIONS.values())
+def test_no_two_sections_share_a_parameter_name_and_links_stay_within_the_sidebar():
+    assert len(FIELDS) == sum(len(fields(cls)) for cls in SECTIONS.values()) - len(NOT_IN_LINKS)
+    assert "probe_batch" not in FIELDS and "momentum" not in FIELDS
+    config, _, _, problems = config_from_params({"probe_batch": "64"})
+    assert config == ExperimentConfig() and problems == ["`probe_batch` is not a setting a link can change"]
 
 
 @pytest.mark.parametrize("config", [ExperimentConfig(), CHANGED], ids=["defaults", "changed"])
@@ -101,14 +104,12 @@ def test_gates_csv_has_a_column_per_gate(trained):
 def test_gradient_norms_csv_per_layer_direction_and_step(trained):
     _, snap = trained
     table = reload(gradients_table(snap, num_directions=2))
-    tau = snap.loss_step + 1
-    assert list(table.columns) == ["layer", "direction", "t", "grad_norm_total_loss", f"grad_norm_loss_at_tau_{tau}"] + [
-        "step_jacobian_spectral_radius",
-        "input_sensitivity",
-    ]
+    columns = ["layer", "direction", "t", "tau", "grad_norm_total_loss", "grad_norm_loss_at_tau", "step_jacobian_spectral_radius"]
+    assert list(table.columns) == columns + ["input_sensitivity"]
+    assert set(table.tau) == {snap.loss_step + 1}
     second = table.query("layer == 2 and direction == 'forward'")
     np.testing.assert_allclose(second.grad_norm_total_loss, snap.grad_norm[2], rtol=1e-7)
-    np.testing.assert_allclose(second[f"grad_norm_loss_at_tau_{tau}"], snap.grad_norm_last[2], rtol=1e-7)
+    np.testing.assert_allclose(second.grad_norm_loss_at_tau, snap.grad_norm_last[2], rtol=1e-7)
     np.testing.assert_allclose(second.step_jacobian_spectral_radius, snap.jacobian_radius[2], rtol=1e-7)
     np.testing.assert_allclose(second.input_sensitivity, snap.input_sensitivity, rtol=1e-7)
     np.testing.assert_allclose(reload(step_loss_table(snap)).loss, snap.step_loss, rtol=1e-7)
@@ -124,3 +125,18 @@ def test_training_history_and_kept_runs_reload(trained):
     table = reload(runs_table(runs))
     assert len(table) == 30 and table.run.nunique() == 2 and set(table.cell) == {"lstm"}
     np.testing.assert_allclose(table.loss[15:], trainer.history.loss, rtol=1e-7)
+
+
+def test_a_setting_can_be_put_back_to_its_default_alone():
+    assert changed_settings(CHANGED)[:4] == ["task", "noise", "delay", "symbols"]
+    assert without(CHANGED, "delay").task.delay == 10 and without(CHANGED, "delay").model == CHANGED.model
+
+
+def test_a_big_models_table_holds_the_layer_on_screen(trained, monkeypatch):
+    _, snap = trained
+    assert export_rows(snap.hidden, shown=3) == [0, 1, 2, 3]  # small: every layer and direction
+    monkeypatch.setattr("rnn_core.exports.MAX_TABLE_ROWS", 100)
+    rows = export_rows(snap.hidden, shown=3)
+    table = hidden_states_table(snap, num_directions=2, rows=rows)
+    assert rows == [3] and set(zip(table.layer, table.direction)) == {(2, "reverse")}
+    np.testing.assert_array_equal(table.h.to_numpy().reshape(snap.hidden[3].shape), snap.hidden[3])

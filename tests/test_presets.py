@@ -74,6 +74,7 @@ def test_depth_unit_finds_a_unit_that_counts_and_its_sign():
     chars = list("(()(()))()")
     depth = bracket_depth(chars)
     assert depth.tolist() == [1, 2, 1, 2, 3, 2, 1, 0, 1, 0]
+    assert bracket_depth(list("))(")).tolist() == [1, 0, 1]  # a sequence that starts inside brackets
     noise = np.random.default_rng(0).normal(size=(1, len(chars), 3))
     noise[0, :, 2] = -depth
     assert depth_unit(noise, depth[None]) == (2, pytest.approx(-1.0))

@@ -21,18 +21,25 @@ def run_controls(exp: Experiment) -> None:
     steps = cols[0].number_input("Steps per run", 10, 2000, 300, step=50, key="compare_steps")
     if cols[1].button("Compare RNN, LSTM and GRU", key="compare_cells", type="primary"):
         with st.spinner(f"Training three models for {steps} steps each…"):
-            exp.keep_runs(train_cells(exp.config, exp.task, int(steps)))
+            runs = train_cells(exp.config, exp.task, int(steps))
+        with exp.lock:  # runs also change when a trained model is replaced, under the lock
+            exp.keep_runs(runs)
     if cols[2].button("Keep the current run", key="compare_keep", disabled=exp.trainer.step == 0):
         with exp.lock:
             exp.keep_runs([summarise(exp.trainer)])
     if exp.runs and cols[3].button("Clear", key="compare_clear"):
-        exp.runs = []
+        with exp.lock:
+            exp.runs = []
 
 
 def chosen_runs(exp: Experiment, key: str) -> list[RunSummary]:
-    """The kept runs the user picks to overlay (all of them at first)."""
+    """The kept runs the user picks to overlay: all at first; later, the user's choice plus every run kept since."""
     labels = [run.label for run in exp.runs]
-    chosen = st.multiselect("Runs to overlay", labels, default=labels, key=f"{key}_{len(labels)}_{hash(tuple(labels))}")
+    previous = st.session_state.get(key, st.session_state.get(f"{key}_chosen"))  # the widget's, or before a page change
+    seen = st.session_state.get(f"{key}_seen", [])
+    st.session_state[key] = [label for label in labels if previous is None or label in previous or label not in seen]
+    chosen = st.multiselect("Runs to overlay", labels, key=key)
+    st.session_state[f"{key}_chosen"], st.session_state[f"{key}_seen"] = chosen, labels
     if len({run.config.task for run in exp.runs if run.label in chosen}) > 1:
         st.caption("The chosen runs are on different task settings: compare their shapes, not their values.")
     return [run for run in exp.runs if run.label in chosen]

@@ -10,7 +10,9 @@ from __future__ import annotations
 import streamlit as st
 
 from rnn_core.config import ExperimentConfig
-from rnn_core.links import config_from_params, config_to_params
+from rnn_core.links import changed_settings, config_from_params, config_to_params, without
+from rnn_core.models import SequenceModel
+from rnn_core.presets import PRESETS
 from rnn_core.tasks import make_task
 from rnn_core.training import Trainer
 from ui import settings
@@ -31,22 +33,49 @@ def _without_user_data(config: ExperimentConfig, problems: list[str]) -> Experim
     return config
 
 
+def _refusal(config: ExperimentConfig) -> str | None:
+    """Why this server cannot build ``config`` (its limits, a bidirectional model that would read ahead), or None."""
+    try:
+        task = make_task(config.task)
+        settings.LIMITS.check(config, task)
+        SequenceModel(config.model, task)
+    except ValueError as e:
+        reason = str(e).rstrip(".")
+        return reason[:1].upper() + reason[1:]
+    return None
+
+
+def _buildable(config: ExperimentConfig, problems: list[str]) -> ExperimentConfig:
+    """Put settings back to their defaults, one at a time, until the server can build the experiment.
+
+    A setting goes when leaving it out removes the refusal or changes it (another setting is then in the way),
+    so that one setting past a limit costs only itself. The most specific settings are tried first (a task's
+    options before the task itself), so that ``task=copy&delay=500`` keeps the copy task.
+    """
+    reason = _refusal(config)
+    while reason is not None:
+        for name in reversed(changed_settings(config)):
+            candidate = without(config, name)
+            after = _refusal(candidate)
+            if after != reason:
+                problems.append(f"{reason}. `{name}` is left at its default.")
+                config, reason = candidate, after
+                break
+        else:
+            problems.append(f"{reason}. The default experiment is used instead.")
+            return ExperimentConfig()
+    return config
+
+
 def open_link() -> None:
     """On a session's first run, build its experiment from the link's query parameters (defaults where they fail)."""
     if EXPERIMENT in st.session_state:
         return
     config, steps, present, problems = config_from_params(st.query_params.to_dict())
-    config = _without_user_data(config, problems)
-    try:
-        task = make_task(config.task)
-        settings.LIMITS.check(config, task)
-        trainer = Trainer(config, task)
-    except ValueError as e:
-        reason = str(e).rstrip(".")
-        problems.append(f"{reason[:1].upper()}{reason[1:]}. The default experiment is used instead.")
-        config, steps = ExperimentConfig(), 0
-        trainer = Trainer(config, make_task(config.task))
-    st.session_state[EXPERIMENT] = Experiment(config, trainer)
+    config = _buildable(_without_user_data(config, problems), problems)
+    exp = Experiment(config, Trainer(config, make_task(config.task)))
+    exp.preset = next((p.key for p in PRESETS if p.config == config), None)  # a preset's link tells its story too
+    st.session_state[EXPERIMENT] = exp
     st.session_state[PRESENTING] = present
     if problems or steps:
         st.session_state[LINK] = {"problems": problems, "steps": min(steps, settings.LIMITS.steps), "config": config}
@@ -75,7 +104,13 @@ def link_notice(exp: Experiment) -> None:
 
 
 def write_link(exp: Experiment) -> None:
-    """Put the current experiment in the address bar (only when it changed: each write is a message to the browser)."""
-    params = config_to_params(exp.config, exp.trainer.step, presenting())
+    """Put the current experiment in the address bar (only when it changed: each write is a message to the browser).
+
+    The step count is the one at this run: while training, the address bar catches up at the next full run (a click,
+    a page change, a pause). A link that was opened keeps its own step count until the session gets there.
+    """
+    link = st.session_state.get(LINK)
+    steps = max(exp.trainer.step, link["steps"] if link else 0)
+    params = config_to_params(exp.config, steps, presenting())
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)

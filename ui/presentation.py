@@ -6,14 +6,16 @@ import plotly.graph_objects as go
 import streamlit as st
 
 PRESENTING = "presenting"  # session-state key of the sidebar toggle (also set by a link's `present=1`)
-FIGURE_HEIGHT = 600  # every chart the same height (as wide as its column), so screenshots of two runs line up
+FIGURE_HEIGHT = 600  # charts the same height (as wide as their column), so screenshots of two runs line up
 PAGE_STYLE = """
 <style>
-  /* larger text for the back row; Streamlit's own header and toolbar out of the picture */
-  .stMainBlockContainer { padding-top: 2rem; }
-  .stMainBlockContainer p, .stMainBlockContainer li { font-size: 1.2rem; }
+  /* larger text and numbers for the back row; Streamlit's toolbar out of the picture (the header stays: it holds
+     the button that opens a collapsed sidebar) */
+  .stMainBlockContainer { padding-top: 2.5rem; }
+  .stMainBlockContainer [data-testid="stMarkdownContainer"] p, .stMainBlockContainer li { font-size: 1.2rem; }
   .stMainBlockContainer h1 { font-size: 2.6rem; }
-  [data-testid="stHeader"], [data-testid="stToolbar"] { display: none; }
+  [data-testid="stMetricValue"] { font-size: 2.6rem; }
+  [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none; }
 </style>
 """
 
@@ -37,10 +39,13 @@ def page_style() -> None:
 
 
 def for_projection(fig: go.Figure) -> go.Figure:
-    """A copy of ``fig`` with type and lines big enough to read from the back of a lecture hall, at a fixed height."""
+    """A copy of ``fig`` with type and lines big enough to read from the back of a lecture hall, at a fixed height.
+
+    A chart whose height follows its content (rows of text, the unrolled network) keeps that height, grown with its type.
+    """
     fig = go.Figure(fig)
-    fig.update_layout(font_size=24, title_font_size=30, legend_font_size=22)
-    fig.update_layout(height=FIGURE_HEIGHT if fig.layout.height is None else fig.layout.height * 1.3)  # text rows keep their own
+    fig.update_layout(font_size=20, title_font_size=24, legend_font_size=20)
+    fig.update_layout(height=FIGURE_HEIGHT if fig.layout.height is None else fig.layout.height * 1.3)
     fig.update_traces(line_width=5, selector={"type": "scatter"})
     fig.update_traces(marker_size=11, selector={"type": "scatter"})
     return fig

@@ -54,6 +54,18 @@ def up_to(options: list[int], limit: int) -> list[int]:
     return sorted({o for o in options if o <= limit} | {limit})
 
 
+def span(section: str, name: str, low, high) -> tuple:
+    """A widget's usual range, widened to hold its current value: a link or a checkpoint may bring any value the
+    configuration accepts, and a widget given a value outside its range would stop the page."""
+    value = type(low)(st.session_state[key(section, name)])
+    return min(low, value), max(high, value)
+
+
+def including(section: str, name: str, options: list) -> list:
+    """A select slider's options and its current value (for the same reason as :func:`span`)."""
+    return sorted(set(options) | {st.session_state[key(section, name)]})
+
+
 def limit_help(field: str) -> str:
     return f"This server allows up to {getattr(settings.LIMITS, field):,}, so that every student's model stays live. {raise_hint(field)}"
 
@@ -85,18 +97,22 @@ def task_widgets() -> None:
     if name == "copy":
         st.slider(
             "Delay (steps to remember)",
-            2,
-            max(3, min(100, settings.LIMITS.seq_len - 1)),
+            *span("task", "delay", 2, max(3, min(100, settings.LIMITS.seq_len - 1))),
             key=key("task", "delay"),
             help=limit_help("seq_len"),
         )
-        st.slider("Symbols", 2, 10, key=key("task", "symbols"))
+        st.slider("Symbols", *span("task", "symbols", 2, 10), key=key("task", "symbols"))
     else:
-        st.slider("Sequence length T", 2, settings.LIMITS.seq_len, key=key("task", "seq_len"), help=limit_help("seq_len"))
+        st.slider(
+            "Sequence length T",
+            *span("task", "seq_len", 2, settings.LIMITS.seq_len),
+            key=key("task", "seq_len"),
+            help=limit_help("seq_len"),
+        )
     if name == "sine":
-        st.slider("Period (steps per cycle)", 4.0, 100.0, step=1.0, key=key("task", "period"))
-        st.slider("Noise", 0.0, 0.5, step=0.05, key=key("task", "noise"))
-        st.slider("Forecast horizon", 1, 20, key=key("task", "horizon"))
+        st.slider("Period (steps per cycle)", *span("task", "period", 4.0, 100.0), step=1.0, key=key("task", "period"))
+        st.slider("Noise", *span("task", "noise", 0.0, 0.5), step=0.05, key=key("task", "noise"))
+        st.slider("Forecast horizon", *span("task", "horizon", 1, 20), key=key("task", "horizon"))
     if name == "next_number":
         st.number_input("Count to", 3, 100_000, key=key("task", "count_to"))
     if name == "characters":
@@ -142,9 +158,12 @@ def user_series_widgets() -> None:
 def model_widgets(task_name: str) -> None:
     cell = st.selectbox("Cell", list(CELL_TITLES), format_func=CELL_TITLES.get, key=key("model", "cell"))
     st.select_slider(
-        "Hidden units H", up_to(HIDDEN_SIZES, settings.LIMITS.hidden_size), key=key("model", "hidden_size"), help=limit_help("hidden_size")
+        "Hidden units H",
+        including("model", "hidden_size", up_to(HIDDEN_SIZES, settings.LIMITS.hidden_size)),
+        key=key("model", "hidden_size"),
+        help=limit_help("hidden_size"),
     )
-    st.slider("Layers", 1, settings.LIMITS.layers, key=key("model", "num_layers"), help=limit_help("layers"))
+    st.slider("Layers", *span("model", "num_layers", 1, settings.LIMITS.layers), key=key("model", "num_layers"), help=limit_help("layers"))
     allows = task_name in ("adding", "parity")
     if not allows:
         st.session_state[key("model", "bidirectional")] = False
@@ -156,8 +175,7 @@ def model_widgets(task_name: str) -> None:
     )
     st.slider(
         "Dropout between layers",
-        0.0,
-        0.5,
+        *span("model", "dropout", 0.0, 0.5),
         step=0.05,
         key=key("model", "dropout"),
         disabled=st.session_state[key("model", "num_layers")] == 1,
@@ -170,12 +188,11 @@ def model_widgets(task_name: str) -> None:
     )
     init = st.session_state[key("model", "init")]
     if init == "constant":
-        st.number_input("Constant", -10.0, 10.0, step=0.5, key=key("model", "init_value"))
+        st.number_input("Constant", *span("model", "init_value", -10.0, 10.0), step=0.5, key=key("model", "init_value"))
     elif init == "orthogonal":
         st.number_input(
             "Gain of W_hh",
-            0.1,
-            10.0,
+            *span("model", "init_value", 0.1, 10.0),
             step=0.1,
             key=key("model", "init_value"),
             help="Every eigenvalue of an orthogonal W_hh scaled by the gain has |λ| = gain: below 1 a plain RNN's gradients "
@@ -184,14 +201,13 @@ def model_widgets(task_name: str) -> None:
     if cell in ("lstm", "gru"):
         st.slider(
             "Memory gate bias (forget / update)",
-            0.0,
-            5.0,
+            *span("model", "memory_gate_bias", 0.0, 5.0),
             step=0.5,
             key=key("model", "memory_gate_bias"),
             help="Starts the LSTM's forget gate (GRU's update gate) open: 3 keeps about 95 % of the memory per step.",
         )
     if cell == "mlp":
-        st.slider("Window (steps the MLP sees)", 1, 50, key=key("model", "window"))
+        st.slider("Window (steps the MLP sees)", *span("model", "window", 1, 50), key=key("model", "window"))
     if task_name in ("characters", "copy"):
         st.selectbox(
             "Input encoding",
@@ -208,19 +224,20 @@ def training_widgets() -> None:
         key=key("train", "optimizer"),
         format_func={"adam": "Adam", "sgd": "SGD with momentum", "rmsprop": "RMSprop"}.get,
     )
-    lr_key = key("train", "lr")
-    options = sorted(set(LEARNING_RATES) | {st.session_state[lr_key]})
-    st.select_slider("Learning rate", options, key=lr_key)
+    st.select_slider("Learning rate", including("train", "lr", LEARNING_RATES), key=key("train", "lr"))
     st.select_slider(
-        "Batch size", up_to(BATCH_SIZES, settings.LIMITS.batch_size), key=key("train", "batch_size"), help=limit_help("batch_size")
+        "Batch size",
+        including("train", "batch_size", up_to(BATCH_SIZES, settings.LIMITS.batch_size)),
+        key=key("train", "batch_size"),
+        help=limit_help("batch_size"),
     )
     st.select_slider(
         "Clip gradient norm at",
-        [0.0, 0.1, 0.5, 1.0, 5.0, 10.0],
+        including("train", "clip_norm", [0.0, 0.1, 0.5, 1.0, 5.0, 10.0]),
         key=key("train", "clip_norm"),
         format_func=lambda v: "off" if v == 0 else f"{v:g}",
     )
-    st.slider("Truncated BPTT length (0 = whole sequence)", 0, 100, key=key("train", "tbptt"))
+    st.slider("Truncated BPTT length (0 = whole sequence)", *span("train", "tbptt", 0, 100), key=key("train", "tbptt"))
     st.number_input("Seed", 0, 2**31 - 1, key=key("run", "seed"))
 
 

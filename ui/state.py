@@ -116,7 +116,7 @@ class Experiment:
             return self.live_snapshot
 
     def keep_runs(self, runs: list[RunSummary]) -> None:
-        """Add runs for comparison; the oldest go once more than MAX_KEPT_RUNS are kept."""
+        """Add runs for comparison (under ``lock``); the oldest go once more than MAX_KEPT_RUNS are kept."""
         self.runs = unique_labels(self.runs + runs)[-MAX_KEPT_RUNS:]
 
     def rebuild(self, config: ExperimentConfig, task: Task) -> None:

@@ -104,6 +104,49 @@ def test_a_bad_link_falls_back_to_defaults_with_a_notice(params, reason):
     assert not at.exception and experiment(at).trainer.step == 10
 
 
+def test_a_setting_past_a_limit_costs_only_itself():
+    at = opened({"task": "copy", "delay": "500", "cell": "gru"})
+    assert "`delay` is left at its default" in at.warning[0].value
+    config = experiment(at).config
+    assert (config.task.name, config.task.delay, config.model.cell) == ("copy", 10, "gru")
+    assert flat(at) == {"task": "copy", "cell": "gru"}
+
+
+def test_values_the_sliders_do_not_offer_still_open_and_show(app):
+    """A link may bring any value the configuration accepts: the widgets widen to hold it instead of stopping the page."""
+    at = opened(
+        {"task": "copy", "delay": "150", "hidden_size": "5", "batch_size": "10", "tbptt": "500", "init": "orthogonal", "init_value": "-5"}
+    )
+    config = experiment(at).config
+    assert (config.task.delay, config.model.hidden_size, config.train.batch_size, config.train.tbptt) == (150, 5, 10, 500)
+    assert at.sidebar.slider(key=key("task", "delay")).value == 150
+    assert at.sidebar.select_slider(key=key("model", "hidden_size")).value == 5
+    assert at.sidebar.number_input(key=key("model", "init_value")).value == -5.0
+    assert not at.warning and flat(at)["delay"] == "150"
+    at.sidebar.button(key="step").click().run()
+    assert not at.exception and experiment(at).trainer.step == 10
+
+
+def test_an_opened_link_keeps_its_step_count_until_the_session_gets_there():
+    at = opened({"cell": "gru", "steps": "30"})
+    assert flat(at) == {"cell": "gru", "steps": "30"}  # not 0: a reload or a re-share would lose it
+    at.sidebar.button(key="step").click().run()
+    assert flat(at)["steps"] == "30"
+    at.button(key="link_train_to").click().run()
+    train_until_paused(at)
+    assert flat(at)["steps"] == "30" and experiment(at).trainer.step == 30
+    at.sidebar.button(key="step").click().run()
+    assert flat(at)["steps"] == "40"
+
+
+def test_a_presets_link_tells_its_story():
+    preset = PRESETS[0]
+    at = opened(config_to_params(preset.config))
+    assert experiment(at).preset == preset.key and any(preset.title in i.value for i in at.info)
+    at.switch_page("pages/worked_example.py").run()
+    assert not any(preset.title in i.value for i in at.info)  # a lesson has a model of its own
+
+
 # ---- presets -------------------------------------------------------------------------------------------------
 
 
@@ -124,6 +167,16 @@ def test_a_preset_builds_its_model_opens_its_page_and_trains_to_its_step(app, pr
     link = flat(app)
     assert int(link.pop("steps", 0)) == exp.trainer.step  # the first slice may have trained already
     assert link == config_to_params(preset.config)
+
+
+def test_runs_of_the_same_preset_are_told_apart(app):
+    for _ in range(4):
+        app.sidebar.button(key="preset_hello").click().run()
+        train_until_paused(app)
+    app.switch_page("pages/compare.py").run()
+    labels = ['The "hello" model, 300 steps', 'The "hello" model, 300 steps #2', 'The "hello" model, 300 steps #3']
+    assert [r.label for r in experiment(app).runs] == labels
+    assert [t["name"] for t in plotly_figures(app)[0]["data"]] == labels
 
 
 def test_a_preset_replaces_a_trained_run_and_keeps_it_for_comparison(app):
@@ -176,7 +229,7 @@ def test_presentation_mode_enlarges_charts_and_hides_what_a_demo_does_not_need(a
     app.sidebar.toggle(key="presenting").set_value(True).run()
     assert not app.exception
     layout = plotly_figures(app)[0]["layout"]
-    assert (layout["height"], layout["font"]["size"], layout["title"]["font"]["size"]) == (600, 24, 30)
+    assert (layout["height"], layout["font"]["size"], layout["title"]["font"]["size"]) == (600, 20, 24)
     assert plotly_figures(app)[0]["data"][0]["line"]["width"] == 5
     labels = [b.proto.label for b in app.get("download_button")]
     assert labels == []  # no CSV buttons, no checkpoint panel
@@ -212,3 +265,5 @@ def test_kept_runs_overlay_and_the_choice_of_runs_is_the_users(app):
     assert table.steps.tolist() == [10, 20] and table.cell.tolist() == ["LSTM", "GRU"]
     app.multiselect[0].set_value(labels[1:]).run()
     assert all([t["name"] for t in f["data"]] == labels[1:] for f in plotly_figures(app))
+    app.sidebar.button(key="reset").click().run()  # a new run is kept: it joins the choice, which otherwise stays
+    assert all([t["name"] for t in f["data"]] == labels[1:] + ["GRU, H=32, seed 0, 20 steps #2"] for f in plotly_figures(app))
