@@ -9,13 +9,13 @@ PRESENTING = "presenting"  # session-state key of the sidebar toggle (also set b
 FIGURE_HEIGHT = 600  # charts the same height (as wide as their column), so screenshots of two runs line up
 PAGE_STYLE = """
 <style>
-  /* larger text and numbers for the back row; Streamlit's toolbar out of the picture (the header stays: it holds
-     the button that opens a collapsed sidebar) */
+  /* larger text and numbers for the back row; the toolbar's menu and deploy button out of the picture (the toolbar
+     itself stays: it holds the button that opens a collapsed sidebar) */
   .stMainBlockContainer { padding-top: 2.5rem; }
   .stMainBlockContainer [data-testid="stMarkdownContainer"] p, .stMainBlockContainer li { font-size: 1.2rem; }
   .stMainBlockContainer h1 { font-size: 2.6rem; }
-  [data-testid="stMetricValue"] { font-size: 2.6rem; }
-  [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none; }
+  [data-testid="stMetricValue"], .stMainBlockContainer [data-testid="stMetricValue"] p { font-size: 2.6rem; }
+  [data-testid="stToolbarActions"], [data-testid="stMainMenu"], [data-testid="stAppDeployButton"] { display: none; }
 </style>
 """
 

@@ -81,4 +81,10 @@ def test_presentation_mode_draws_fixed_size_charts_and_hides_the_downloads(watch
     assert page.get_by_role("button", name="⬇ Training history (CSV)").count() == 0
     height = page.locator('[data-testid="stPlotlyChart"] .main-svg').first.get_attribute("height")
     assert height == "600"
+    assert page.locator('[data-testid="stMainMenu"]').is_hidden()
+    # a lecturer who folds the sidebar away can open it again
+    page.locator('[data-testid="stSidebar"]').hover()
+    page.locator('[data-testid="stSidebarCollapseButton"] button').first.click()
+    page.locator('[data-testid="stExpandSidebarButton"]').click()
+    assert sidebar_button(page, "Train").is_visible()
     assert_clean(watched)
