@@ -71,7 +71,8 @@ def app_table(server: dict, imports: dict, browser: dict | str) -> str:
     rows += [
         f"| {SESSIONS} sessions training at once: steps/s per session (median) | {together['steps_per_s_median']:.1f} | |",
         f"| … server CPU while they train | {together['server_cpu_cores_while_training']:.2f} cores | |",
-        f"| … a page change while the others train, p50 / p95 | {together['page_change_p50_s']:.1f} s / "
+        f"| … a page change while the others train ({len(together['page_change_s'])} timed), p50 / p95 | "
+        f"{together['page_change_p50_s']:.1f} s / "
         f"{together['page_change_p95_s']:.1f} s | |",
         f"| … server memory | {together['server_mb']:.0f} MB | |",
     ]
@@ -92,10 +93,10 @@ def main() -> None:
         configs = [c for c in configs if c[0].startswith("sine")]
     training = []
     for name, config in configs:
-        training.append(measure_training(name, config, rounds=3 if args.quick else 7))
+        training.append(measure_training(name, config, rounds=4 if args.quick else 10))
         print(f"  measured {name}", flush=True)
     server, imports = server_side(repeats=3 if args.quick else 5), import_times()
-    threads = thread_comparison(seconds=1.0 if args.quick else 3.0)
+    threads = thread_comparison(seconds=1.0 if args.quick else 2.0)
     browser = "skipped: --no-browser or --quick" if args.quick or args.no_browser else browser_side()
 
     print("\n## Training speed (1 torch thread; snapshots at the app's default cadence)\n")

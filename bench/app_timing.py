@@ -16,12 +16,14 @@ import time
 from pathlib import Path
 
 from bench.training import timed
-from scripts.served_app import CHROMIUM, CHROMIUM_ARGS, serve_app, sidebar_button, step_count, wait_idle
+from scripts.served_app import CHROMIUM, CHROMIUM_ARGS, nav, serve_app, sidebar_button, step_count, wait_idle
 from scripts.sessions import many_sessions_training
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSIONS = 10
-TRAINED_STEPS = 100  # each session presses Step this many / 10 times: a trained default model
+TRAINED_STEPS = 100  # a trained default model: at least this many steps
+PAGE_CHANGES = 3  # of the SESSIONS, timed one after the other while the rest train: p50 and p95 (the slowest)
+HOME = "Shapes and parameters"  # where the class's sessions train: a page without live charts (see many_sessions_training)
 
 
 def server_side(repeats: int = 5) -> dict[str, float]:
@@ -49,22 +51,34 @@ def server_side(repeats: int = 5) -> dict[str, float]:
     }
 
 
-def import_times() -> dict[str, float]:
-    """Seconds to import the core and the whole app's modules in a fresh interpreter, beyond a bare start."""
+def import_times(runs: int = 2) -> dict[str, float]:
+    """Seconds to import the core, and the whole app's modules, in a fresh interpreter: the least of ``runs``.
 
-    def run(code: str) -> float:
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
-        return time.perf_counter() - start
+    Both are timed inside one interpreter from before its first import, which leaves Python's own start out.
+    """
 
-    bare = min(run("pass") for _ in range(3))
-    core = min(run("import rnn_core.training, rnn_core.probes") for _ in range(2))
-    app = min(run("import rnn_core.figures, ui.sidebar, ui.training, ui.live") for _ in range(2))
-    return {"python_start_s": bare, "import_rnn_core_s": core - bare, "import_app_modules_s": app - bare}
+    def run(code: str) -> str:
+        return subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+
+    code = (
+        "import time; start = time.perf_counter()\n"
+        "import rnn_core.training, rnn_core.probes; core = time.perf_counter() - start\n"
+        "import rnn_core.figures, ui.sidebar, ui.training, ui.live; print(core, time.perf_counter() - start)"
+    )
+    core, app = (min(values) for values in zip(*(map(float, run(code).split()) for _ in range(runs))))
+    return {"python_start_s": min(timed(lambda: run("pass")) for _ in range(3)), "import_rnn_core_s": core, "import_app_modules_s": app}
 
 
 def browser_side() -> dict[str, float] | str:
-    """Browser timings and server memory; a string saying why when they cannot be measured here."""
+    """Browser timings and server memory; a string saying why when they cannot be measured here.
+
+    One server for all of it. Its first session is timed alone (first page, a sidebar change, Train to the first
+    update), trained to TRAINED_STEPS and paused at HOME: the server's memory then is that of 1 session with a trained
+    model. A second session times a later first page. Both then join the class run (many_sessions_training): SESSIONS
+    sessions train at once, are paused and weighed, each now holding a trained model, then train on while each in
+    turn changes page. Earlier, ten sessions pressing Step ten times each and a second server for the class took most
+    of the bench's 13 minutes.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as missing:
@@ -77,30 +91,41 @@ def browser_side() -> dict[str, float] | str:
         results = {"server_healthy_s": time.perf_counter() - started}
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         results["server_mb_before_sessions"] = server.rss_mb()
-        pages = []
-        for i in range(SESSIONS):
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            opened = time.perf_counter()
-            page.goto(server.url + "/")
-            if i == 0:
-                results["first_page_idle_s"] = until_idle(page, opened)  # the server imports torch & co. now
-                results.update(_browser_actions(page))
-            elif i == 1:
-                results["later_session_first_page_idle_s"] = until_idle(page, opened)
-            for _ in range(TRAINED_STEPS // 10):
-                sidebar_button(page, "Step").click()
-                wait_idle(page, quiet=0.2)
-            pages.append(page)  # kept open: the session and its trained model stay alive
-            if i == 0:
-                results["server_mb_1_session"] = server.rss_mb()
-        results[f"server_mb_{SESSIONS}_sessions"] = server.rss_mb()
+        first, opened = _open_session(browser, server)
+        results["first_page_idle_s"] = until_idle(first, opened)  # the server imports torch & co. now
+        results.update(_browser_actions(first))
+        _train_to(first, TRAINED_STEPS)
+        nav(first, HOME)  # where the class below trains and is weighed
+        wait_idle(first, quiet=0.3)
+        results["server_mb_1_session"] = server.rss_mb()
+        second, opened = _open_session(browser, server)
+        results["later_session_first_page_idle_s"] = until_idle(second, opened)
+        together = many_sessions_training(
+            browser, server, sessions=SESSIONS, seconds=10, page_changes=PAGE_CHANGES, home=HOME, pages=[first, second]
+        )
+        results["training_together"] = together
+        results[f"server_mb_{SESSIONS}_sessions"] = together["server_mb_paused"]
         results["mb_per_extra_session"] = (results[f"server_mb_{SESSIONS}_sessions"] - results["server_mb_1_session"]) / (SESSIONS - 1)
         browser.close()
-    with serve_app() as server, sync_playwright() as p:  # a fresh server: the whole class presses Train at once
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        results["training_together"] = many_sessions_training(browser, server, sessions=SESSIONS, seconds=10)
-        browser.close()
     return results
+
+
+def _train_to(page, steps: int, timeout: float = 60) -> None:
+    """Train until the sidebar shows at least ``steps``, then pause and wait until the page is idle."""
+    sidebar_button(page, "Train").click()
+    deadline = time.perf_counter() + timeout
+    while step_count(page) < steps and time.perf_counter() < deadline:
+        time.sleep(0.1)
+    sidebar_button(page, "Pause").click()
+    wait_idle(page, quiet=0.3)
+
+
+def _open_session(browser, server) -> tuple:
+    """A new browser session (its own context, as a student's browser) loading the app; the page and when it started."""
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    opened = time.perf_counter()
+    page.goto(server.url + "/")
+    return page, opened
 
 
 def _browser_actions(page) -> dict[str, float]:

@@ -153,7 +153,9 @@ class _RecurrentBase(nn.Module):
         b_ih, b_hh = biases if biases else (None, None)
         step = STEP_FUNCTIONS[self.mode]
         seq_len = x.size(0)
-        x_proj = F.linear(x, w_ih, b_ih)  # (T, B, G*H): the input's share of every step, computed at once
+        # the input's share of every step, computed at once, then split (unbind: its backward stacks the steps' gradients
+        # once, where indexing x_proj[t] would add a zero-filled (T, B, G*H) tensor per step)
+        x_proj = F.linear(x, w_ih, b_ih).unbind(0)  # T tensors (B, G*H)
         outputs: list[Tensor | None] = [None] * seq_len  # filled in time order of the input, whatever the direction
         records: list[dict[str, Tensor]] = [{}] * seq_len
         for t in range(seq_len - 1, -1, -1) if reverse else range(seq_len):

@@ -8,15 +8,14 @@ loss at a single step τ, which is where vanishing and exploding gradients show.
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.func import jacrev, vmap
 
-from rnn_core.cells import STEP_FUNCTIONS
 from rnn_core.losses import task_loss
 
 
@@ -134,44 +133,68 @@ class SnapshotStore:
 
 
 def take_snapshot(model, task, batch, step: int) -> ProbeSnapshot:
-    """Record the model's recurrent layers step by step on ``batch`` and measure everything the views show."""
-    twin = model.twin()
-    encoded = model.encoder(batch.x).detach().requires_grad_(True)  # (B, T, F)
-    rec = twin.record(encoded)
-    prediction = model.readout(rec.output)  # (B, T, O) or (B, O)
-    loss, _ = task_loss(task, prediction, batch.y, batch.mask)
-    tau = int(batch.mask.any(dim=0).nonzero().max()) if task.mode == "many_to_many" else batch.x.size(1) - 1
-    at_tau = prediction[:, tau] if task.mode == "many_to_many" else prediction
-    if task.mode == "many_to_many":
-        loss_tau, _ = task_loss(task, at_tau.unsqueeze(1), batch.y[:, tau : tau + 1], batch.mask[:, tau : tau + 1])
-    else:
-        loss_tau = loss
-    score = (
-        at_tau.gather(-1, batch.y[:, tau : tau + 1] if task.mode == "many_to_many" else batch.y.unsqueeze(-1)).sum()
-        if task.kind == "classification"
-        else at_tau.sum()
-    )
-    grad_norm = rec.hidden_grad_norm(loss)
-    grad_norm_last = grad_norm if loss_tau is loss else rec.hidden_grad_norm(loss_tau)  # many-to-one: the same loss
-    (x_grad,) = torch.autograd.grad(score, encoded)  # (B, T, F)
-    kind = model.cell
+    """Record the model's recurrent layers step by step on ``batch`` and measure everything the views show.
+
+    Three gradients are wanted: of the whole loss L and of the loss L_τ at step τ with respect to every h_t, and of
+    the score at τ with respect to every input. Three backward passes through the step-by-step graph would cost
+    three times one, since that graph costs per operation, hardly per row. So the batch runs as three stacked
+    copies, copy k carries the k-th quantity, and one backward pass gives all three: the copies never touch, so
+    each copy's gradient is that of its own quantity alone.
+    """
+    twin = _twin(model)
+    B = batch.x.size(0)
+    copies = model.encoder(batch.x).detach().repeat(3, 1, 1).requires_grad_(True)  # (3B, T, F): three copies of the batch
+    rec = twin.record(copies)
+    predictions = model.readout(rec.output).unflatten(0, (3, B))  # (3, B, T, O) or (3, B, O)
+    loss, _ = task_loss(task, predictions[0], batch.y, batch.mask)
+    many = task.mode == "many_to_many"
+    tau = int(batch.mask.any(dim=0).nonzero().max()) if many else batch.x.size(1) - 1
+    if many:
+        loss_tau, _ = task_loss(task, predictions[1, :, tau : tau + 1], batch.y[:, tau : tau + 1], batch.mask[:, tau : tau + 1])
+    else:  # many-to-one: the loss is already the loss at the last step
+        loss_tau, _ = task_loss(task, predictions[1], batch.y, batch.mask)
+    at_tau = predictions[2, :, tau] if many else predictions[2]  # (B, O)
+    if task.kind == "classification":  # the score of the right answer
+        at_tau = at_tau.gather(-1, batch.y[:, tau : tau + 1] if many else batch.y.unsqueeze(-1))
+    score = at_tau.sum()
+    (x_grad,) = torch.autograd.grad(loss + loss_tau + score, copies)  # on its way, the recording's hooks catch every ∂/∂h_t
+    grad_norm, grad_norm_last, _ = rec.hidden_grad_norm(parts=3)  # (LD, T) each
+
+    def first_copy(t: Tensor) -> np.ndarray:
+        return t[:, :B].clone().numpy()  # a copy: a view would keep all three copies alive in the snapshot store
+
     return ProbeSnapshot(
         step=step,
         loss=loss.item(),
-        hidden=rec.hidden.numpy(),
-        cell=None if rec.cell is None else rec.cell.numpy(),
-        gates={g: v.numpy() for g, v in rec.gates.items()},
-        prediction=prediction.detach().numpy(),
+        hidden=first_copy(rec.hidden),
+        cell=None if rec.cell is None else first_copy(rec.cell),
+        gates={g: first_copy(v) for g, v in rec.gates.items()},
+        prediction=predictions[0].detach().clone().numpy(),
         target=batch.y.numpy(),
         mask=batch.mask.numpy(),
-        step_loss=_step_losses(model, task, rec.output.detach(), batch),
+        step_loss=_step_losses(model, task, rec.output[:B].detach(), batch),
         grad_norm=grad_norm.numpy(),
         grad_norm_last=grad_norm_last.numpy(),
         loss_step=tau,
-        input_sensitivity=torch.linalg.vector_norm(x_grad, dim=(0, 2)).numpy(),
-        eigenvalues=_eigenvalues(twin, kind),
-        jacobian_radius=_jacobian_radius(twin, rec, encoded.detach()[0], kind),
+        input_sensitivity=torch.linalg.vector_norm(x_grad[2 * B :], dim=(0, 2)).numpy(),
+        eigenvalues=_eigenvalues(twin, model.cell),
+        jacobian_radius=_jacobian_radius(twin, rec),
     )
+
+
+_TWINS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its twin; an entry goes with its model
+
+
+def _twin(model) -> nn.Module:
+    """``model.twin()``, built once per model rather than at every snapshot (building one costs most of a millisecond).
+
+    The twin holds the model's very Parameter objects, so it follows every update; it is built again only if the
+    model's recurrent parameters were replaced by other objects.
+    """
+    twin = _TWINS.get(model)
+    if twin is None or [id(p) for p in twin.parameters()] != [id(p) for p in model.rnn.parameters()]:  # both alive: ids are unique
+        twin = _TWINS[model] = model.twin()
+    return twin
 
 
 def _step_losses(model, task, features: Tensor, batch) -> np.ndarray:
@@ -196,16 +219,24 @@ def _step_losses(model, task, features: Tensor, batch) -> np.ndarray:
 def _eigenvalues(twin: nn.Module, kind: str) -> dict[str, np.ndarray]:
     """Eigenvalues of every W_hh, per gate block for gated cells (their W_hh is not square)."""
     H, out = twin.hidden_size, {}
+    blocks = _GATE_ORDER.get(kind, ("",))
     with torch.no_grad():
         for name, param in twin.named_parameters():
-            if not name.startswith("weight_hh"):
-                continue
-            key = name.removeprefix("weight_hh_")
-            blocks = _GATE_ORDER.get(kind, ("",))
-            for i, gate in enumerate(blocks):
-                block = param[i * H : (i + 1) * H].double()
-                out[f"{key}:{gate}" if gate else key] = torch.linalg.eigvals(block).numpy()
+            if name.startswith("weight_hh"):
+                key = name.removeprefix("weight_hh_")
+                values = _eigvals(param.double().view(len(blocks), H, H)).numpy()  # all blocks in one call
+                out |= {f"{key}:{gate}" if gate else key: v for gate, v in zip(blocks, values)}
     return out
+
+
+def _eigvals(matrices: Tensor) -> Tensor:
+    """``torch.linalg.eigvals``, or numpy's where torch's LAPACK (MKL) gives up: it fails to converge on some degenerate
+    matrices that numpy's LAPACK solves, e.g. the rank-2 W_hh blocks of an LSTM trained from constant weights."""
+    try:
+        return torch.linalg.eigvals(matrices)
+    except torch.linalg.LinAlgError:
+        values = matrices.numpy()
+        return torch.from_numpy(np.linalg.eigvals(values).astype(np.result_type(values.dtype, np.complex64)))
 
 
 def jacobian_steps(seq_len: int, state_size: int, layer_directions: int) -> np.ndarray:
@@ -220,35 +251,72 @@ def jacobian_steps(seq_len: int, state_size: int, layer_directions: int) -> np.n
     return np.unique(np.linspace(0, seq_len - 1, max(affordable, 2)).round().astype(int))
 
 
-def _jacobian_radius(twin: nn.Module, rec, x: Tensor, kind: str) -> np.ndarray:
-    """Spectral radius of the step Jacobian ∂s_t/∂s_{t-1} along one sequence, per layer-direction (NaN at steps not measured).
+def _jacobian_radius(twin: nn.Module, rec) -> np.ndarray:
+    """Spectral radius of the step Jacobian ∂s_t/∂s_{t-1} along the first probe sequence, per layer-direction
+    (NaN at steps not measured).
 
     s is h for RNN and GRU, and (h, c) together for the LSTM, whose cell path is the one that can keep gradients alive.
+    The Jacobians come from :func:`step_jacobians` at all measured steps at once; torch's eigvals on the float32 batch
+    is the cheapest exact way measured to their spectral radii (float64, or numpy's, cost 1.5–2× as much).
     """
-    step_fn = STEP_FUNCTIONS[twin.mode]
-    H, D, T = twin.hidden_size, twin.num_directions, x.size(0)
+    H, D, T = twin.hidden_size, twin.num_directions, rec.hidden.size(2)
     hidden = rec.hidden[:, 0]  # (LD, T, H)
     cell = None if rec.cell is None else rec.cell[:, 0]
     steps = torch.from_numpy(jacobian_steps(T, H if cell is None else 2 * H, twin.num_layers * D))
     radii = torch.full((twin.num_layers * D, T), torch.nan)
-    layer_input = x  # (T, F)
-    for layer in range(twin.num_layers):
-        for d in range(D):
-            k = layer * D + d
-            names = twin._weight_names[k]
-            w_ih, w_hh = (getattr(twin, n).detach() for n in names[:2])
-            b_ih, b_hh = (getattr(twin, n).detach() for n in names[2:]) if len(names) == 4 else (None, None)
-            x_proj = torch.nn.functional.linear(layer_input, w_ih, b_ih)  # (T, G*H)
-            states = hidden[k] if cell is None else torch.cat([hidden[k], cell[k]], dim=-1)  # (T, S)
-            zero = torch.zeros(1, states.size(1))
-            prev = torch.cat([zero, states[:-1]]) if d == 0 else torch.cat([states[1:], zero])  # s_{t-1} in the direction's order
-
-            def step(s: Tensor, xp: Tensor, w_hh=w_hh, b_hh=b_hh) -> Tensor:
-                state = (s,) if cell is None else (s[:H], s[H:])
-                new, _ = step_fn(xp.unsqueeze(0), tuple(v.unsqueeze(0) for v in state), w_hh, b_hh)
-                return torch.cat([v[0] for v in new])
-
-            jac = vmap(jacrev(step))(prev[steps], x_proj[steps])  # (steps, S, S)
-            radii[k, steps] = torch.linalg.eigvals(jac).abs().max(dim=-1).values
-        layer_input = hidden[layer * D : (layer + 1) * D].permute(1, 0, 2).reshape(T, D * H)  # (T, D*H)
+    for k, names in enumerate(twin._weight_names):
+        w_hh = getattr(twin, names[1]).detach()
+        b_hh = getattr(twin, names[3]).detach() if len(names) == 4 else None
+        new = (hidden[k],) if cell is None else (hidden[k], cell[k])  # each (T, H)
+        zero = torch.zeros(1, H)
+        # s_{t-1} in the direction's own order, starting from zero as record() did
+        prev = tuple(torch.cat([zero, s[:-1]]) if k % D == 0 else torch.cat([s[1:], zero]) for s in new)
+        gates = {g: v[k, 0, steps] for g, v in rec.gates.items()}
+        jac = step_jacobians(twin.mode, w_hh, b_hh, tuple(s[steps] for s in prev), tuple(s[steps] for s in new), gates)
+        radii[k, steps] = _eigvals(jac).abs().amax(dim=-1)
     return radii.numpy()
+
+
+def step_jacobians(mode: str, w_hh: Tensor, b_hh: Tensor | None, prev: tuple[Tensor, ...], new: tuple[Tensor, ...], gates) -> Tensor:
+    """∂s_t/∂s_{t-1} of one cell at N steps at once, ``(N, S, S)``, written out from the equations in cells.py.
+
+    ``prev`` and ``new`` are the states before and after each step, ``(h,)`` or ``(h, c)``, each ``(N, H)``, and
+    ``gates`` the step's gates, each ``(N, H)``, as a Recording keeps them. Written out by hand because a snapshot
+    wants it at every step: a few elementwise products on what the recording already holds take half a millisecond
+    for the default model, where autograd (vmap of jacrev through the step) took 5 ms, a tenth of the snapshot. The
+    tests check it against autograd for every cell. Rows are outputs, columns inputs; for the LSTM both are ordered (h, c):
+
+        RNN   ∂h_t/∂h_{t-1} = diag(φ'(a_t)) W_hh, with φ' = 1 - h_t² (tanh) or [h_t > 0] (ReLU)
+        GRU   ∂h_t/∂h_{t-1} = diag(z) + diag(h_{t-1} - n) ∂z + diag(1 - z) ∂n,
+              ∂z = diag(z(1-z)) W_hz,  ∂n = diag(1 - n²) (diag(r) W_hn + diag((W_hn h_{t-1} + b_hn) r(1-r)) W_hr)
+        LSTM  ∂c_t/∂h_{t-1} = diag(c_{t-1} f(1-f)) W_hf + diag(g i(1-i)) W_hi + diag(i(1-g²)) W_hg,  ∂c_t/∂c_{t-1} = diag(f)
+              ∂h_t/∂h_{t-1} = diag(tanh(c_t) o(1-o)) W_ho + diag(o(1 - tanh²c_t)) ∂c_t/∂h_{t-1},
+              ∂h_t/∂c_{t-1} = diag(o(1 - tanh²c_t) f)
+    """
+
+    def rows(v: Tensor, w: Tensor) -> Tensor:
+        return v.unsqueeze(-1) * w  # diag(v) @ w at every step
+
+    if mode == "RNN_TANH":
+        return rows(1 - new[0] ** 2, w_hh)
+    if mode == "RNN_RELU":
+        return rows((new[0] > 0).to(w_hh.dtype), w_hh)
+    if mode == "GRU":
+        (h_prev,) = prev
+        r, z, n = gates["reset"], gates["update"], gates["new"]
+        w_r, w_z, w_n = w_hh.chunk(3)
+        hn = F.linear(h_prev, w_n, None if b_hh is None else b_hh.chunk(3)[2])  # W_hn h_{t-1} + b_hn, as the reset gate saw it
+        dz = rows(z * (1 - z), w_z)
+        dn = rows(1 - n**2, rows(r, w_n) + rows(hn * r * (1 - r), w_r))
+        return torch.diag_embed(z) + rows(h_prev - n, dz) + rows(1 - z, dn)
+    if mode != "LSTM":
+        raise ValueError(f"no step Jacobian for mode {mode!r}")
+    (_, c_prev), (_, c) = prev, new
+    i, f, g, o = gates["input"], gates["forget"], gates["cell"], gates["output"]
+    w_i, w_f, w_g, w_o = w_hh.chunk(4)
+    tanh_c = torch.tanh(c)
+    dh_dc = o * (1 - tanh_c**2)  # ∂h_t/∂c_t
+    dc_dh = rows(c_prev * f * (1 - f), w_f) + rows(g * i * (1 - i), w_i) + rows(i * (1 - g**2), w_g)
+    dh_dh = rows(tanh_c * o * (1 - o), w_o) + rows(dh_dc, dc_dh)
+    top = torch.cat([dh_dh, torch.diag_embed(dh_dc * f)], dim=-1)
+    return torch.cat([top, torch.cat([dc_dh, torch.diag_embed(f)], dim=-1)], dim=-2)  # (N, 2H, 2H)

@@ -72,7 +72,7 @@ class Recording:
             raise ValueError(f"direction must be between 0 and {self.num_directions - 1}, got {direction}")
         return layer * self.num_directions + direction
 
-    def hidden_grad_norm(self, loss: Tensor | None = None) -> Tensor:
+    def hidden_grad_norm(self, loss: Tensor | None = None, parts: int = 1) -> Tensor:
         """‖∂loss/∂h_t‖ for every layer, direction and step: shape ``(LD, T)``.
 
         The gradient is the *total* one, through every path from h_t to the loss:
@@ -84,7 +84,15 @@ class Recording:
         like ``.grad`` does). With ``loss``, computes them for that loss alone
         without touching any ``.grad``, so one recording can answer for several
         losses (e.g. the loss at each single step τ).
+
+        With ``parts`` > 1 the batch is read as that many equal slices, each with
+        norms of its own: shape ``(parts, LD, T)``. Slices never touch, so a batch
+        stacked from copies of one batch, each copy carrying a different loss, gives
+        the gradients of all those losses from a single backward pass (a step-by-step
+        graph costs per operation, hardly per row, so the copies come almost free).
         """
+        if self.hidden.size(1) % parts:
+            raise ValueError(f"a batch of {self.hidden.size(1)} does not split into {parts} equal parts")
         flat = [h for steps in self._steps for h in steps]
         if loss is not None:
             if not any(h.requires_grad for h in flat):
@@ -98,9 +106,10 @@ class Recording:
                     "no gradient reached the recorded hidden states: call loss.backward() on a loss "
                     "computed from recording.output or its final states, or pass the loss to hidden_grad_norm(loss)"
                 )
-        zero = torch.zeros((), dtype=self.hidden.dtype, device=self.hidden.device)
-        norms = torch.stack([zero if g is None else torch.linalg.vector_norm(g.detach()) for g in grads])
-        return norms.reshape(len(self._steps), len(self._steps[0]))  # (LD, T)
+        grads = torch.stack([torch.zeros_like(h) if g is None else g.detach() for g, h in zip(grads, flat)])  # (LD*T, B, H)
+        norms = torch.linalg.vector_norm(grads.reshape(len(flat), parts, -1), dim=-1).T  # (parts, LD*T): one call, not one per step
+        norms = norms.reshape(parts, len(self._steps), len(self._steps[0]))  # (parts, LD, T)
+        return norms[0] if parts == 1 else norms
 
 
 @dataclass

@@ -52,6 +52,80 @@ def test_snapshot_contents_match_independent_computations(task, model):
         assert counted.tolist() == [False] * (T - 1) + [True]
 
 
+@pytest.mark.parametrize(
+    "task,model",
+    [
+        (TaskConfig(name="sine", seq_len=9), ModelConfig(cell="lstm", hidden_size=5, num_layers=2)),
+        (TaskConfig(name="characters", seq_len=8, text_source="hello"), ModelConfig(cell="gru", hidden_size=4)),
+        (TaskConfig(name="adding", seq_len=7), ModelConfig(cell="rnn_relu", hidden_size=4, bidirectional=True)),
+        (TaskConfig(name="parity", seq_len=6), ModelConfig(cell="lstm", hidden_size=3, bidirectional=True)),
+    ],
+)
+def test_snapshot_gradients_equal_one_backward_pass_per_quantity(task, model):
+    """The snapshot's one backward pass over three copies of the batch gives what three separate passes give."""
+    t = make(task, model, probe_batch=3)
+    t.run(3)
+    snap = take_snapshot(t.model, t.task, t.probe, t.step)
+    batch, tau = t.probe, snap.loss_step
+    encoded = t.model.encoder(batch.x).detach().requires_grad_(True)
+    rec = t.model.twin().record(encoded)
+    prediction = t.model.readout(rec.output)
+    loss, _ = task_loss(t.task, prediction, batch.y, batch.mask)
+    if t.task.mode == "many_to_many":
+        loss_tau, _ = task_loss(t.task, prediction[:, tau : tau + 1], batch.y[:, tau : tau + 1], batch.mask[:, tau : tau + 1])
+        at_tau, answer = prediction[:, tau], batch.y[:, tau]
+    else:
+        loss_tau, at_tau, answer = loss, prediction, batch.y
+    score = at_tau.gather(-1, answer.unsqueeze(-1)).sum() if t.task.kind == "classification" else at_tau.sum()
+    assert snap.loss == pytest.approx(loss.item(), rel=1e-6)
+    assert_close(torch.from_numpy(snap.hidden), rec.hidden)
+    assert_close(torch.from_numpy(snap.grad_norm), rec.hidden_grad_norm(loss))
+    assert_close(torch.from_numpy(snap.grad_norm_last), rec.hidden_grad_norm(loss_tau))
+    (x_grad,) = torch.autograd.grad(score, encoded)
+    assert_close(torch.from_numpy(snap.input_sensitivity), x_grad.norm(dim=(0, 2)))
+    assert snap.hidden.base is None or snap.hidden.base.nbytes == snap.hidden.nbytes  # holds its own batch, not all three copies
+
+
+@pytest.mark.parametrize("mode", ["RNN_TANH", "RNN_RELU", "GRU", "LSTM"])
+def test_step_jacobians_written_out_equal_autograd(mode):
+    from torch.func import jacrev, vmap
+
+    from rnn_core.cells import STEP_FUNCTIONS
+
+    torch.manual_seed(0)
+    H, N, gates = 4, 6, {"RNN_TANH": 1, "RNN_RELU": 1, "GRU": 3, "LSTM": 4}[mode]
+    w_hh, b_hh, x_proj = torch.randn(gates * H, H), torch.randn(gates * H), torch.randn(N, gates * H)
+    states = 2 if mode == "LSTM" else 1
+    prev = torch.randn(N, states * H)
+    step = STEP_FUNCTIONS[mode]
+
+    def flat_step(s, xp):
+        new, _ = step(xp.unsqueeze(0), tuple(v.unsqueeze(0) for v in s.split(H)), w_hh, b_hh)
+        return torch.cat([v[0] for v in new])
+
+    new, recorded_gates = step(x_proj, prev.split(H, dim=-1), w_hh, b_hh)
+    ours = probes.step_jacobians(mode, w_hh, b_hh, prev.split(H, dim=-1), new, recorded_gates)
+    assert_close(ours, vmap(jacrev(flat_step))(prev, x_proj), atol=1e-6, rtol=1e-5)
+
+
+def test_an_lstm_trained_from_constant_weights_gets_its_snapshots():
+    """Its W_hh blocks have rank 2, on which MKL's eigvals fails to converge: numpy's LAPACK answers instead."""
+    t = make(TaskConfig(name="sine"), ModelConfig(cell="lstm", init="constant", init_value=0.5), probe_every=100)
+    t.run(100)
+    eigenvalues = t.snapshots.latest.eigenvalues["l0:forget"]
+    assert eigenvalues.dtype == np.complex128 and eigenvalues.shape == (32,)
+    W = t.model.rnn.weight_hh_l0.detach().double()[32:64].numpy()
+    np.testing.assert_allclose(np.sort(np.abs(eigenvalues)), np.sort(np.abs(np.linalg.eigvals(W))), atol=1e-9)
+
+
+def test_the_twin_is_built_once_and_again_when_the_parameters_are_replaced():
+    t = make(TaskConfig(name="sine", seq_len=5), ModelConfig(cell="gru", hidden_size=3))
+    twin = probes._twin(t.model)
+    assert probes._twin(t.model) is twin
+    t.model.rnn.weight_hh_l0 = torch.nn.Parameter(torch.zeros_like(t.model.rnn.weight_hh_l0))
+    assert probes._twin(t.model) is not twin and probes._twin(t.model).weight_hh_l0 is t.model.rnn.weight_hh_l0
+
+
 def test_eigenvalues_and_step_jacobian_of_a_plain_rnn():
     t = make(TaskConfig(name="sine", seq_len=8), ModelConfig(cell="rnn_tanh", hidden_size=5), probe_batch=2)
     snap = t.snapshots.latest

@@ -212,6 +212,23 @@ def test_hidden_grad_norm_of_a_given_loss_leaves_grads_alone():
     assert norms[1, -1] > 0 and norms.shape == (2, 7)
 
 
+def test_hidden_grad_norm_in_parts_equals_each_part_alone():
+    """Copies of a batch stacked into one, each with a loss of its own: one backward pass, the norms of each loss."""
+    _, ours = make_pair("lstm", input_size=3, hidden_size=4, num_layers=2, bidirectional=True, batch_first=True)
+    x = torch.randn(2, 6, 3)
+    alone = ours.record(x)
+    losses = [lambda out: out[:, -1].pow(2).sum(), lambda out: out[:, 2].sum(), lambda out: out.tanh().mean()]
+    expected = torch.stack([alone.hidden_grad_norm(loss(alone.output)) for loss in losses])
+    rec = ours.record(x.repeat(3, 1, 1))
+    parts = rec.output.unflatten(0, (3, 2))
+    total = sum(loss(part) for loss, part in zip(losses, parts, strict=True))
+    assert_close(rec.hidden_grad_norm(total, parts=3), expected, **TOL)
+    total.backward()  # the hooks' sums read in parts too
+    assert_close(rec.hidden_grad_norm(parts=3), expected, **TOL)
+    with pytest.raises(ValueError, match="a batch of 6 does not split into 4 equal parts"):
+        rec.hidden_grad_norm(parts=4)
+
+
 def test_loss_at_one_step_reaches_only_earlier_steps():
     _, ours = make_pair("gru", input_size=1, hidden_size=3, bidirectional=False)
     rec = ours.record(torch.randn(8, 1, 1))
