@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from urllib.parse import parse_qs, urlparse
 
+import pytest
+
 from scripts.served_app import nav, sidebar_button, step_count, wait_idle
 from tests.e2e.conftest import Watched
 from tests.e2e.test_browser import assert_clean, choose
@@ -88,3 +90,22 @@ def test_presentation_mode_draws_fixed_size_charts_and_hides_the_downloads(watch
     page.locator('[data-testid="stExpandSidebarButton"]').click()
     assert sidebar_button(page, "Train").is_visible()
     assert_clean(watched)
+
+
+@pytest.mark.parametrize("path, title", [("/gradients", "Gradients"), ("/shapes", "Shapes and parameters")])
+def test_a_fresh_servers_first_session_opened_by_a_deep_link_gets_the_whole_app(browser, tmp_path, path, title):
+    """Until st.navigation has run once, Streamlit serves a page URL through its legacy pages/ path, without app.py:
+    ui/__init__.py turns that path off and starts the run again (a class's first student may well open a shared link)."""
+    from scripts.served_app import serve_app
+
+    with open(tmp_path / "server.log", "w") as log, serve_app(log) as server:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        fresh = Watched(context.new_page())
+        fresh.page.goto(server.url + path + "?task=copy&cell=gru")
+        wait_idle(fresh.page)
+        assert fresh.page.locator("h1").first.inner_text().strip() == title
+        assert sidebar_button(fresh.page, "Train").is_visible()  # app.py's sidebar, not the legacy page list
+        assert query(fresh.page) == {"task": "copy", "cell": "gru"}
+        fresh.errors = [e for e in fresh.errors if "404" not in e]
+        assert_clean(fresh)
+        context.close()
