@@ -108,6 +108,9 @@ class TrainConfig:
         _check_range("probe_batch", self.probe_batch, 1, 64)
 
 
+SECTIONS = {"task": TaskConfig, "model": ModelConfig, "train": TrainConfig}  # an ExperimentConfig's parts, by name
+
+
 @dataclass(frozen=True)
 class ExperimentConfig:
     """Everything that defines a run: with the same configuration (and data) the run is the same, step for step."""
@@ -127,12 +130,11 @@ class ExperimentConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ExperimentConfig:
         """The inverse of :meth:`to_dict`. Unknown keys raise ValueError naming them."""
-        sections = {"task": TaskConfig, "model": ModelConfig, "train": TrainConfig}
-        unknown = set(data) - set(sections) - {"seed"}
+        unknown = set(data) - set(SECTIONS) - {"seed"}
         if unknown:
             raise ValueError(f"unknown configuration keys: {', '.join(sorted(unknown))}")
         built = {}
-        for name, section in sections.items():
+        for name, section in SECTIONS.items():
             values = dict(data.get(name, {}))
             known = {f.name for f in fields(section)}
             extra = set(values) - known

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import fields, replace
 
-from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
+from rnn_core.config import SECTIONS, ExperimentConfig
 
-SECTIONS = {"task": TaskConfig, "model": ModelConfig, "train": TrainConfig}
 RENAMED = {("task", "name"): "task"}  # a field whose own name would say too little in a URL
 # Settings the app has no control for stay out of links: a link must not reach past what the sidebar offers
 # (a probe batch of 64 would make every snapshot and export 16 times larger).

@@ -13,7 +13,7 @@ from dataclasses import fields
 import numpy as np
 import streamlit as st
 
-from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
+from rnn_core.config import SECTIONS, ExperimentConfig
 from rnn_core.models import CELL_TITLES
 from rnn_core.tasks import make_task
 from rnn_core.texts import decode_upload, numeric_columns
@@ -41,7 +41,6 @@ TEXT_TITLES = {
 HIDDEN_SIZES = [1, 2, 3, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
 BATCH_SIZES = [1, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
-SECTIONS = {"task": TaskConfig, "model": ModelConfig, "train": TrainConfig}
 USER_TEXT, USER_COLUMNS, USER_COLUMN = "user_text", "user_columns", "user_column"
 
 
