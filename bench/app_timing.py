@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.training import timed
 from scripts.served_app import CHROMIUM, CHROMIUM_ARGS, nav, serve_app, sidebar_button, step_count, wait_idle
-from scripts.sessions import many_sessions_training
+from scripts.sessions import many_sessions_training, student_context
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSIONS = 10
@@ -122,7 +122,7 @@ def _train_to(page, steps: int, timeout: float = 60) -> None:
 
 def _open_session(browser, server) -> tuple:
     """A new browser session (its own context, as a student's browser) loading the app; the page and when it started."""
-    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page = student_context(browser, viewport={"width": 1400, "height": 900}).new_page()
     opened = time.perf_counter()
     page.goto(server.url + "/")
     return page, opened

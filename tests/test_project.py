@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -19,6 +20,21 @@ def bash_blocks() -> list[str]:
 def test_rnn_core_never_imports_streamlit():
     code = "import sys, rnn_core, rnn_core.figures, rnn_core.probes; assert 'streamlit' not in sys.modules, 'streamlit imported'"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_every_page_imports_ui_among_its_first_imports():
+    """ui/__init__.py sends a fresh server's first deep link through app.py; a page that drew anything before importing
+    ui would open without the sidebar. The browser test opens one such link (to /shapes) on a fresh server."""
+    for page in sorted((ROOT / "pages").glob("*.py")):
+        body = ast.parse(page.read_text(encoding="utf-8")).body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]  # the docstring
+        imports = []
+        for node in body:
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                break
+            imports += [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        assert any(name == "ui" or name.startswith("ui.") for name in imports), f"{page.name} draws before it imports ui"
 
 
 def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():

@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from urllib.parse import parse_qs, urlparse
 
-import pytest
-
 from scripts.served_app import nav, sidebar_button, step_count, wait_idle
 from tests.e2e.conftest import Watched
 from tests.e2e.test_browser import assert_clean, choose
@@ -92,10 +90,11 @@ def test_presentation_mode_draws_fixed_size_charts_and_hides_the_downloads(watch
     assert_clean(watched)
 
 
-@pytest.mark.parametrize("path, title", [("/gradients", "Gradients"), ("/shapes", "Shapes and parameters")])
-def test_a_fresh_servers_first_session_opened_by_a_deep_link_gets_the_whole_app(browser, tmp_path, path, title):
+def test_a_fresh_servers_first_session_opened_by_a_deep_link_gets_the_whole_app(browser, tmp_path):
     """Until st.navigation has run once, Streamlit serves a page URL through its legacy pages/ path, without app.py:
-    ui/__init__.py turns that path off and starts the run again (a class's first student may well open a shared link)."""
+    ui/__init__.py turns that path off and starts the run again (a class's first student may well open a shared link).
+    Shapes and parameters imports ui only for this; tests/test_project.py checks that every page imports it first."""
+    path, title = "/shapes", "Shapes and parameters"
     from scripts.served_app import serve_app
 
     with open(tmp_path / "server.log", "w") as log, serve_app(log) as server:

@@ -12,9 +12,9 @@ HANG = 60.0  # seconds: a page change slower than this is a hang, not a slow pag
 
 
 def test_ten_sessions_train_at_once_and_pages_stay_responsive(browser, app_server):
-    report = many_sessions_training(browser, app_server, sessions=SESSIONS, seconds=5, page_changes=3)
+    report = many_sessions_training(browser, app_server, sessions=SESSIONS, seconds=5, page_changes=2, weigh=False)
     TIMINGS.parent.mkdir(parents=True, exist_ok=True)
     (TIMINGS.parent / "many_sessions.json").write_text(json.dumps(report, indent=2))
     assert report["exceptions"] == []
     assert all(report["progressed"]), f"a session did not train: {report['progressed']}"
-    assert len(report["page_change_s"]) == 3 and max(report["page_change_s"]) < HANG, report["page_change_s"]
+    assert len(report["page_change_s"]) == 2 and max(report["page_change_s"]) < HANG, report["page_change_s"]
