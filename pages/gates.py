@@ -47,7 +47,7 @@ def draw(exp: Experiment) -> None:
             show_figure(state_heatmap(values[row, i], title, name, bounded=name in BOUNDED_GATES, x_labels=labels), col)
     directions = exp.trainer.model.num_directions
     rows = export_rows(next(iter(snap.gates.values())), row)
-    label = "Gates, every layer and sequence" if len(rows) > 1 or len(snap.hidden) == 1 else f"Gates, layer {choice.layer + 1}"
+    label = "Gates, every layer and sequence" if len(rows) == len(snap.hidden) else f"Gates, layer {choice.layer + 1}"
     csv_download(label, lambda: gates_table(snap, directions, rows), f"gates_step-{snap.step}", key="gates_csv")
     sigmoid_gates = {name: values[row] for name, values in snap.gates.items() if name in BOUNDED_GATES}
     left, right = st.columns([3, 2])

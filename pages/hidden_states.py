@@ -37,7 +37,7 @@ def draw(exp: Experiment) -> None:
     show_figure(state_heatmap(values, f"Hidden state h_t of every unit ({where})", "h", x_labels=labels))
     directions, rows = exp.trainer.model.num_directions, export_rows(snap.hidden, row)
     csv_download(
-        "Hidden states, every layer and sequence" if len(rows) > 1 or len(snap.hidden) == 1 else f"Hidden states, {where}",
+        "Hidden states, every layer and sequence" if len(rows) == len(snap.hidden) else f"Hidden states, {where}",
         lambda: hidden_states_table(snap, directions, rows),
         f"hidden_states_step-{snap.step}",
         key="hidden_csv",

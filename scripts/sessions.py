@@ -13,22 +13,23 @@ from collections.abc import Sequence
 from scripts.served_app import AppServer, nav, sidebar_button, step_count, wait_idle
 
 
-def page_change_seconds(page, title: str, timeout: float = 60) -> float:
-    """Click a page in the sidebar; seconds until its title shows and every chart on it has drawn.
+def page_change_seconds(page, title: str, timeout: float = 60, charts: bool = True) -> float:
+    """Click a page in the sidebar; seconds until its title shows and (``charts``) every chart on it has drawn.
 
     Not wait_idle: a training session's script runs every second, so it is never idle for long.
     """
     clicked = time.perf_counter()
     nav(page, title)
     page.wait_for_function(
-        """(title) => {
+        """([title, charts]) => {
             const h1 = document.querySelector('[data-testid=stMain] h1');
             if (!h1 || h1.innerText.trim() !== title) return false;
+            if (!charts) return true;
             if (document.querySelector('[data-testid=stSkeleton]')) return false;
-            const charts = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPlotlyChart]')];
-            return charts.length > 0 && charts.every(c => c.querySelector('.js-plotly-plot .main-svg'));
+            const drawn = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPlotlyChart]')];
+            return drawn.length > 0 && drawn.every(c => c.querySelector('.js-plotly-plot .main-svg'));
         }""",
-        arg=title,
+        arg=[title, charts],
         timeout=timeout * 1000,
     )
     return time.perf_counter() - clicked
@@ -64,13 +65,13 @@ def many_sessions_training(
     trained for about ``seconds``; None unless ``weigh``) and while they train, page-change seconds (p50, p95), any exception shown, and how
     many presses of Train or Pause had to be repeated (see _press).
     """
-    contexts, pages, begun, repeats = [], list(pages), time.perf_counter(), []
+    tabs, pages, begun, repeats = student_context(browser), list(pages), time.perf_counter(), []
     try:
         if not pages:  # one page at the front door, to read home's address from
-            pages.append(_open(browser, contexts, server.url + "/"))
+            pages.append(_open(tabs, server.url + "/"))
         home_url = pages[0].locator('[data-testid="stSidebarNav"] a', has_text=home).first.get_attribute("href")
         while len(pages) < sessions:  # straight to home, one at a time: on two cores overlapping loads took longer in all
-            pages.append(_open(browser, contexts, home_url))
+            pages.append(_open(tabs, home_url))
         for page in pages:
             if page.url != home_url:
                 nav(page, home)
@@ -95,7 +96,7 @@ def many_sessions_training(
         for page in pages[: sessions if page_changes is None else page_changes]:
             _press(page, "Pause", repeats)
             latencies.append(page_change_seconds(page, "Gradients"))  # while all the others train
-            _show(page, home)
+            page_change_seconds(page, home, charts=False)  # home draws no chart
             _press(page, "Train", repeats)
         changes_done = time.perf_counter()
         time.sleep(3)
@@ -104,8 +105,7 @@ def many_sessions_training(
         server_mb = server.rss_mb()
         timings = {"opening_s": opened - begun, "training_and_weighing_s": weighed - opened, "page_changes_s": changes_done - weighed}
     finally:
-        for context in contexts:
-            context.close()
+        tabs.close()
     return {
         "sessions": sessions,
         "steps_trained": trained,
@@ -124,14 +124,6 @@ def many_sessions_training(
     }
 
 
-def _show(page, title: str, timeout: float = 60) -> None:
-    """Open a page from the sidebar and wait until its title shows."""
-    nav(page, title)
-    page.wait_for_function(
-        "(title) => document.querySelector('[data-testid=stMain] h1')?.innerText.trim() === title", arg=title, timeout=timeout * 1000
-    )
-
-
 STILL = "*, *::before, *::after { animation: none !important; transition: none !important; }"
 
 
@@ -140,7 +132,7 @@ def student_context(browser, viewport: dict | None = None):
 
     Here ten Chromiums share the server's two cores; in class each has a machine of its own. Streamlit's running
     indicator and fades, redrawn on every tick of ten sessions, took more CPU than the server (Chromium's GPU process
-    28 %, the server 24 %); without them the server got 59 % and trained each session twice as fast.
+    28 %, the server 24 %); without them the server got 59 % and trained each session two to three times as fast.
     """
     context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800}, reduced_motion="reduce")
     context.add_init_script(
@@ -150,15 +142,13 @@ def student_context(browser, viewport: dict | None = None):
     return context
 
 
-def _open(browser, contexts: list, url: str):
-    """A new session, loaded and idle: a tab of one shared student's browser context (made on first use).
+def _open(tabs, url: str):
+    """A new session, loaded and idle: a new tab of the browser context ``tabs``.
 
     Streamlit makes a session per tab, so the server sees ten students either way; tabs of one context share the
-    browser's cache and load in about half the time of ten contexts (3 s against 6 s each here).
+    browser's cache. Opening ten took 33 s here on a quiet machine, against 51 s in ten contexts of their own.
     """
-    if not contexts:
-        contexts.append(student_context(browser))
-    page = contexts[0].new_page()
+    page = tabs.new_page()
     page.goto(url)
     wait_idle(page, quiet=0.3, timeout=120)
     return page

@@ -14,10 +14,9 @@ from rnn_core.links import changed_settings, config_from_params, config_to_param
 from rnn_core.models import SequenceModel
 from rnn_core.presets import PRESETS
 from rnn_core.tasks import make_task
-from rnn_core.training import Trainer
 from ui import settings
 from ui.presentation import PRESENTING, presenting
-from ui.state import EXPERIMENT, Experiment
+from ui.state import EXPERIMENT, Experiment, new_experiment
 
 LINK = "link"  # what the session's link asked for: {"problems": [...], "steps": int, "config": ExperimentConfig}
 
@@ -73,7 +72,7 @@ def open_link() -> None:
         return
     config, steps, present, problems = config_from_params(st.query_params.to_dict())
     config = _buildable(_without_user_data(config, problems), problems)
-    exp = Experiment(config, Trainer(config, make_task(config.task)))
+    exp = new_experiment(config)
     exp.preset = next((p.key for p in PRESETS if p.config == config), None)  # a preset's link tells its story too
     st.session_state[EXPERIMENT] = exp
     st.session_state[PRESENTING] = present

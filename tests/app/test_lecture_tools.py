@@ -30,6 +30,11 @@ def experiment(at: AppTest):
     return at.session_state["experiment"]
 
 
+def flat(at: AppTest) -> dict[str, str]:
+    """The session's query parameters, one value each."""
+    return {k: v[0] if isinstance(v, list) else v for k, v in dict(at.query_params).items()}
+
+
 def train_until_paused(at: AppTest, limit: int = 5000) -> None:
     """What the sidebar's timer does in the browser (AppTest never fires run_every), then the rerun it asks for."""
     exp = experiment(at)
@@ -48,18 +53,13 @@ def test_the_sidebar_writes_the_experiment_into_the_link_and_the_link_rebuilds_i
     app.sidebar.number_input(key=key("run", "seed")).set_value(3).run()
     config = experiment(app).config
     assert config.task.delay == 30 and config.model.cell == "gru" and config.seed == 3
-    link = dict(app.query_params)
-    assert {k: v[0] if isinstance(v, list) else v for k, v in link.items()} == {"task": "copy", "delay": "30", "cell": "gru", "seed": "3"}
+    assert flat(app) == {"task": "copy", "delay": "30", "cell": "gru", "seed": "3"}
 
     again = opened({"task": "copy", "delay": "30", "cell": "gru", "seed": "3"})
     assert experiment(again).config == config
     assert again.sidebar.selectbox(key=key("model", "cell")).value == "gru"
     assert again.sidebar.slider(key=key("task", "delay")).value == 30
     assert not again.warning
-
-
-def flat(at: AppTest) -> dict[str, str]:
-    return {k: v[0] if isinstance(v, list) else v for k, v in dict(at.query_params).items()}
 
 
 def test_the_link_is_written_again_on_every_page_with_the_step_count(app):

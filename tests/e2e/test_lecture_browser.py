@@ -5,13 +5,28 @@ from __future__ import annotations
 import time
 from urllib.parse import parse_qs, urlparse
 
-from scripts.served_app import nav, sidebar_button, step_count, wait_idle
+from scripts.served_app import nav, serve_app, sidebar_button, step_count, wait_idle
 from tests.e2e.conftest import Watched
 from tests.e2e.test_browser import assert_clean, choose
 
 
 def query(page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def open_link(browser, url: str) -> Watched:
+    """A new browser (a student's) opening a shared link, idle."""
+    link = Watched(browser.new_context(viewport={"width": 1400, "height": 1000}).new_page())
+    link.page.goto(url)
+    wait_idle(link.page)
+    return link
+
+
+def assert_clean_link(link: Watched) -> None:
+    """assert_clean, but for the two harmless 404s a deep link logs (ISSUE-NOTES, 7); then the browser closes."""
+    link.errors = [e for e in link.errors if "404" not in e]
+    assert_clean(link)
+    link.page.context.close()
 
 
 def wait_for(condition, timeout: float = 60, every: float = 0.5) -> bool:
@@ -38,20 +53,14 @@ def test_the_address_bar_carries_the_experiment_to_every_page_and_to_another_bro
     assert_clean(watched)
 
     # a student opens the shared link: the same page and the same experiment
-    shared = f"{server_url}/gradients?{urlparse(page.url).query}"
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    other = Watched(context.new_page())
-    other.page.goto(shared)
-    wait_idle(other.page)
+    other = open_link(browser, f"{server_url}/gradients?{urlparse(page.url).query}")
     assert other.page.locator("h1").first.inner_text().strip() == "Gradients"
     cell = other.page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
         has=other.page.locator("label", has_text="Cell")
     )
     assert cell.first.locator("input").input_value() == "GRU"
     assert query(other.page) == {"task": "copy", "cell": "gru"}
-    other.errors = [e for e in other.errors if "404" not in e]  # a deep link's two harmless 404s (ISSUE-NOTES, 7)
-    assert_clean(other)
-    context.close()
+    assert_clean_link(other)
 
 
 def test_a_preset_opens_its_page_and_trains_live_to_its_story(watched):
@@ -94,17 +103,9 @@ def test_a_fresh_servers_first_session_opened_by_a_deep_link_gets_the_whole_app(
     """Until st.navigation has run once, Streamlit serves a page URL through its legacy pages/ path, without app.py:
     ui/__init__.py turns that path off and starts the run again (a class's first student may well open a shared link).
     Shapes and parameters imports ui only for this; tests/test_project.py checks that every page imports it first."""
-    path, title = "/shapes", "Shapes and parameters"
-    from scripts.served_app import serve_app
-
     with open(tmp_path / "server.log", "w") as log, serve_app(log) as server:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        fresh = Watched(context.new_page())
-        fresh.page.goto(server.url + path + "?task=copy&cell=gru")
-        wait_idle(fresh.page)
-        assert fresh.page.locator("h1").first.inner_text().strip() == title
+        fresh = open_link(browser, server.url + "/shapes?task=copy&cell=gru")
+        assert fresh.page.locator("h1").first.inner_text().strip() == "Shapes and parameters"
         assert sidebar_button(fresh.page, "Train").is_visible()  # app.py's sidebar, not the legacy page list
         assert query(fresh.page) == {"task": "copy", "cell": "gru"}
-        fresh.errors = [e for e in fresh.errors if "404" not in e]
-        assert_clean(fresh)
-        context.close()
+        assert_clean_link(fresh)
