@@ -169,7 +169,7 @@ def test_on_a_long_copy_delay_an_lstm_with_memory_on_beats_a_vanilla_rnn():
         "rnn": ModelConfig(cell="rnn_tanh", hidden_size=32),
     }.items():
         t = trainer(task=TaskConfig(name="copy", delay=40), model=model, lr=0.003)
-        t.run(400)
+        t.run(500)
         accuracies[name] = t.history.accuracy.iloc[-50:].mean()
     assert accuracies["lstm"] > 0.9 and accuracies["rnn"] < 0.5, accuracies
 

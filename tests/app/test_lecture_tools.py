@@ -156,7 +156,8 @@ def test_a_preset_builds_its_model_opens_its_page_and_trains_to_its_step(app, pr
     assert not app.exception
     exp = experiment(app)
     assert exp.config == preset.config and exp.preset == preset.key
-    assert exp.running and exp.stop_at == preset.steps
+    # training toward the story's step, or already there: a small model (hello) can train its 300 steps in the first slice
+    assert (exp.running and exp.stop_at == preset.steps) or (not exp.running and exp.trainer.step == preset.steps)
     page_titles = {"pages/gradients.py": "Gradients", "pages/train.py": "Train", "pages/hidden_states.py": "Hidden states"}
     assert app.title[0].value == page_titles[preset.page]
     assert any(preset.title in i.value for i in app.info)  # the story, above the page
