@@ -71,7 +71,7 @@ class PlainModel(nn.Module):
         if self.tokens:
             x = F.one_hot(x, self.task.input_size).float()  # (B, T, V)
         features, state = self.rnn(x, state)  # (B, T, D*H)
-        if self.task.mode == "many_to_one":
+        if self.task.many_to_one:
             features = features[:, -1]  # (B, D*H)
         return self.head(features), state
 
@@ -91,7 +91,7 @@ class PlainTraining:
         if not self.pending:
             batch = self.task.sample(self.config.train.batch_size, self.generator)
             k = self.config.train.tbptt
-            if k and k < self.task.seq_len and self.task.mode == "many_to_many":
+            if k and k < self.task.seq_len and not self.task.many_to_one:
                 self.pending = [
                     (batch.x[:, s : s + k], batch.y[:, s : s + k], batch.mask[:, s : s + k]) for s in range(0, self.task.seq_len, k)
                 ]
@@ -101,7 +101,7 @@ class PlainTraining:
         x, y, mask = self.pending.pop(0)
         prediction, state = self.model(x, self.state)
         self.state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
-        if self.task.mode == "many_to_many":
+        if not self.task.many_to_one:
             prediction, y = prediction[mask], y[mask]
         loss = F.mse_loss(prediction, y) if self.task.kind == "regression" else F.cross_entropy(prediction, y)
         self.optimizer.zero_grad(set_to_none=True)

@@ -12,7 +12,7 @@ from ui.state import Experiment, current_experiment
 
 st.title("Loss over time")
 exp = current_experiment()
-if exp.task.mode == "many_to_one":
+if exp.task.many_to_one:
     st.markdown(
         "This task is answered once, after the last step. Here L_t is the loss the model would have if the sequence ended "
         "at step t: watch where in the sequence the answer becomes possible."

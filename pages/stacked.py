@@ -4,7 +4,7 @@ import streamlit as st
 
 from rnn_core.figures import unrolled_diagram
 from rnn_core.lessons import parameter_shapes
-from rnn_core.models import CELL_TITLES
+from rnn_core.models import CELL_TITLES, input_features
 from ui.charts import show_figure
 from ui.state import current_experiment
 
@@ -21,7 +21,7 @@ c = st.columns(3)
 layers = int(c[0].number_input("Layers", 1, 4, model.num_layers, key="st_layers"))
 bidirectional = c[1].checkbox("Bidirectional", model.bidirectional, key="st_bidir")
 steps = int(c[2].number_input("Steps shown", 2, 6, min(4, max(2, task.seq_len)), key="st_steps"))
-features = model.embedding_dim if task.tokens and model.encoding == "embedding" else task.input_size
+features = input_features(model, task)
 st.caption(
     f"Starts from the live model: {CELL_TITLES[model.cell]}, H = {model.hidden_size}, input size {features}, "
     f"{task.output_size} output(s) on '{task.title}'."

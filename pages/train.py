@@ -48,7 +48,7 @@ def draw(exp: Experiment) -> None:
     st.subheader("Answers on the probe sequences")
     if task.kind == "classification":
         st.dataframe(prediction_table(task, probe, prediction, i), width="stretch")
-    elif task.mode == "many_to_many":
+    elif not task.many_to_one:
         title = f"Probe sequence #{i + 1}: target and prediction"
         show_figure(
             sequence_prediction_chart(

@@ -10,6 +10,7 @@ touched: a corrupt, foreign or crafted file raises ValueError with a sentence sa
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,10 +50,11 @@ def save_checkpoint(trainer: Trainer) -> bytes:
         "state_dict": trainer.model.state_dict(),  # detached tensors; saved to bytes right here
         "history": trainer.history[HISTORY_COLUMNS].to_numpy(dtype=float).tolist(),
     }
-    if config.task.name == "characters" and config.task.text_source == "custom":
-        data["user_text"] = task.text
-    if config.task.name == "series":
-        data["user_series"], data["column"] = torch.from_numpy(np.asarray(task.raw, dtype=np.float64)), task.column
+    user = task.user_data()
+    if "user_text" in user:
+        data["user_text"] = user["user_text"]
+    if "user_series" in user:
+        data["user_series"], data["column"] = torch.from_numpy(np.asarray(user["user_series"], dtype=np.float64)), user["column"]
     buffer = io.BytesIO()
     torch.save(data, buffer)
     return buffer.getvalue()
@@ -63,32 +65,37 @@ def read_checkpoint(data: bytes) -> Checkpoint:
     if not data:
         raise ValueError("the file is empty")
     try:
-        raw = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about odd pickle protocols: the checks below decide, not the log
+            warnings.simplefilter("ignore")
+            raw = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many kinds (UnpicklingError, RuntimeError, EOFError, zipfile errors) for bad files
         raise ValueError(f"the file is not a checkpoint that can be read safely ({type(e).__name__})") from e
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+    if not isinstance(raw, dict) or not _is(raw.get("format"), str) or raw["format"] != FORMAT:
         raise ValueError("the file is not an RNN Explorer checkpoint (a bare state_dict or another program's file?)")
-    if raw.get("version") != VERSION:
-        raise ValueError(f"the checkpoint has version {raw.get('version')!r}; this app reads version {VERSION}")
+    if not _is(raw.get("version"), int) or raw["version"] != VERSION:
+        raise ValueError(f"the checkpoint has version {_show(raw.get('version'))}; this app reads version {VERSION}")
     config = ExperimentConfig.from_dict(_expect(raw, "config", dict))
     step = _expect(raw, "step", int)
     state_dict = _expect(raw, "state_dict", dict)
     for name, value in state_dict.items():
-        if not isinstance(name, str) or not isinstance(value, Tensor) or value.dtype != torch.float32:
-            raise ValueError(f"the weight {name!r} is not a float32 tensor")
+        if not isinstance(name, str) or not isinstance(value, Tensor) or value.dtype != torch.float32 or value.layout != torch.strided:
+            raise ValueError(f"the weight {_show(name)} is not a float32 tensor")
         if not torch.isfinite(value).all():
             raise ValueError(f"the weight {name!r} holds infinite or NaN values")
     history = _expect(raw, "history", list)
-    if len(history) > step or any(not isinstance(r, list) or len(r) != len(HISTORY_COLUMNS) for r in history):
+    if len(history) > step or not all(_is(r, list) and len(r) == len(HISTORY_COLUMNS) and all(_is(v, float) for v in r) for r in history):
         raise ValueError("the checkpoint's training history is malformed")
     series = raw.get("user_series")
-    if series is not None and (not isinstance(series, Tensor) or series.ndim != 1):
+    if series is not None and not (isinstance(series, Tensor) and series.ndim == 1 and _real_dtype(series.dtype)):
         raise ValueError("the checkpoint's series is malformed")
     user_text = raw.get("user_text")
     if user_text is not None and not isinstance(user_text, str):
         raise ValueError("the checkpoint's text is malformed")
     column = raw.get("column", "value")
-    return Checkpoint(config, step, state_dict, history, user_text, None if series is None else series.numpy(), str(column))
+    if not isinstance(column, str):
+        raise ValueError("the checkpoint's column name is malformed")
+    values = None if series is None else series.to(torch.float64).numpy()
+    return Checkpoint(config, step, state_dict, [[float(v) for v in row] for row in history], user_text, values, column)
 
 
 def restore_trainer(checkpoint: Checkpoint, check: Callable[[ExperimentConfig, Task], None] | None = None) -> Trainer:
@@ -111,8 +118,26 @@ def restore_trainer(checkpoint: Checkpoint, check: Callable[[ExperimentConfig, T
     return trainer
 
 
+def _real_dtype(dtype: torch.dtype) -> bool:
+    return dtype.is_floating_point or (not dtype.is_complex and dtype != torch.bool)
+
+
+def _is(value, kind: type) -> bool:
+    """``isinstance`` as a checkpoint means it: True is no int, and an int is a float (history rows hold both)."""
+    if isinstance(value, bool):
+        return kind is bool
+    if kind is float:
+        return isinstance(value, int | float)
+    return isinstance(value, kind)
+
+
+def _show(value) -> str:
+    """A value from a file, short enough for a sentence."""
+    return repr(value)[:40] if isinstance(value, str | int | float | type(None)) else f"of type {type(value).__name__}"
+
+
 def _expect(raw: dict, key: str, kind: type):
     value = raw.get(key)
-    if not isinstance(value, kind) or (kind is int and (isinstance(value, bool) or value < 0)):
+    if not _is(value, kind) or (kind is int and value < 0):
         raise ValueError(f"the checkpoint's {key} is missing or malformed")
     return value

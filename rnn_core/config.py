@@ -8,11 +8,16 @@ that name the value and the limit. What a configuration does not hold is user da
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from collections.abc import Mapping
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from numbers import Integral, Real
 from typing import Any
 
 TASK_NAMES = ("next_number", "sine", "copy", "adding", "parity", "characters", "series")
 TEXT_SOURCES = ("hello", "brackets", "arithmetic", "grammar", "custom")
+# The choices that stand for the user's own data, which a configuration never holds (it comes beside it, to make_task):
+# field -> (its value that means "the user's data", what that data is, in a sentence).
+USER_DATA_CHOICES = {"text_source": ("custom", "your own text"), "name": ("series", "your own CSV series")}
 CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru", "mlp")
 INITS = ("default", "orthogonal", "constant")
 ENCODINGS = ("onehot", "embedding")
@@ -21,12 +26,42 @@ OPTIMIZERS = ("sgd", "adam", "rmsprop")
 
 def _check_range(name: str, value, low, high) -> None:
     if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+        # a huge whole number is shown by its size: Python refuses to print one of more than 4,300 digits
+        huge = isinstance(value, int) and abs(value) > 10**18
+        shown = f"a number of about {int(value.bit_length() * 0.30103):,} digits" if huge else value
+        raise ValueError(f"{name} must be between {low} and {high}, got {shown}")
 
 
 def _check_choice(name: str, value, choices) -> None:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
+
+_KINDS = {bool: "true or false", int: "a whole number", float: "a number", str: "a word"}
+
+
+def _check_types(config) -> None:
+    """Every field holds a value of its default's type (an int field accepts no 3.5, no True), so that a
+    configuration read from a file fails here, with a sentence, and not deep inside torch.
+
+    Numbers of other numeric types (numpy's, or an int where a float belongs) are stored as the field's own type.
+    """
+    for f in fields(config):
+        if f.default is MISSING:  # a section of an ExperimentConfig, checked there
+            continue
+        kind, value = type(f.default), getattr(config, f.name)
+        if kind is bool:
+            ok = isinstance(value, bool)
+        elif kind is int:
+            ok = isinstance(value, Integral) and not isinstance(value, bool)
+        elif kind is float:
+            ok = isinstance(value, Real) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, kind)
+        if not ok:
+            raise ValueError(f"{f.name} must be {_KINDS[kind]}, got {value!r}"[:200])
+        if type(value) is not kind:
+            object.__setattr__(config, f.name, kind(value))
 
 
 @dataclass(frozen=True)
@@ -44,6 +79,7 @@ class TaskConfig:
     text_source: str = "hello"  # characters: which text
 
     def __post_init__(self) -> None:
+        _check_types(self)
         _check_choice("task", self.name, TASK_NAMES)
         _check_range("seq_len", self.seq_len, 1, 1000)
         _check_range("period", self.period, 2.0, 1000.0)
@@ -53,6 +89,21 @@ class TaskConfig:
         _check_range("symbols", self.symbols, 2, 26)
         _check_range("count_to", self.count_to, 3, 100_000)
         _check_choice("text_source", self.text_source, TEXT_SOURCES)
+
+    # The rules about the user's own data, here and nowhere else: every other module reads these.
+    @property
+    def uses_user_text(self) -> bool:
+        """The task trains on a text the user pastes or uploads (not a built-in one)."""
+        return self.name == "characters" and self.text_source == USER_DATA_CHOICES["text_source"][0]
+
+    @property
+    def uses_user_series(self) -> bool:
+        """The task trains on a numeric column of the user's CSV file."""
+        return self.name == USER_DATA_CHOICES["name"][0]
+
+    @property
+    def uses_user_data(self) -> bool:
+        return self.uses_user_text or self.uses_user_series
 
 
 @dataclass(frozen=True)
@@ -72,6 +123,7 @@ class ModelConfig:
     window: int = 5  # mlp: how many past steps it sees
 
     def __post_init__(self) -> None:
+        _check_types(self)
         _check_choice("cell", self.cell, CELLS)
         _check_range("hidden_size", self.hidden_size, 1, 1024)
         _check_range("num_layers", self.num_layers, 1, 8)
@@ -98,6 +150,7 @@ class TrainConfig:
     probe_batch: int = 4  # sequences in the fixed probe batch
 
     def __post_init__(self) -> None:
+        _check_types(self)
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         _check_range("lr", self.lr, 0.0, 1000.0)
         _check_range("momentum", self.momentum, 0.0, 0.999)
@@ -121,6 +174,10 @@ class ExperimentConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        for name, section in SECTIONS.items():
+            if not isinstance(getattr(self, name), section):
+                raise ValueError(f"{name} must be a {section.__name__}, got {getattr(self, name)!r}"[:200])
+        _check_types(self)  # the seed
         _check_range("seed", self.seed, 0, 2**31 - 1)
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,19 +186,22 @@ class ExperimentConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ExperimentConfig:
-        """The inverse of :meth:`to_dict`. Unknown keys raise ValueError naming them."""
+        """The inverse of :meth:`to_dict`. Unknown keys, or values of the wrong type, raise ValueError naming them."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a configuration must be a mapping of its sections, got {type(data).__name__}")
         unknown = set(data) - set(SECTIONS) - {"seed"}
         if unknown:
-            raise ValueError(f"unknown configuration keys: {', '.join(sorted(unknown))}")
+            raise ValueError(f"unknown configuration keys: {', '.join(sorted(map(str, unknown)))}"[:200])
         built = {}
         for name, section in SECTIONS.items():
-            values = dict(data.get(name, {}))
-            known = {f.name for f in fields(section)}
-            extra = set(values) - known
+            values = data.get(name, {})
+            if not isinstance(values, Mapping):
+                raise ValueError(f"the {name} settings must be a mapping, got {type(values).__name__}")
+            extra = set(values) - {f.name for f in fields(section)}
             if extra:
-                raise ValueError(f"unknown {name} settings: {', '.join(sorted(extra))}")
+                raise ValueError(f"unknown {name} settings: {', '.join(sorted(map(str, extra)))}"[:200])
             built[name] = section(**values)
-        return cls(**built, seed=int(data.get("seed", 0)))
+        return cls(**built, seed=data.get("seed", 0))
 
     def with_changes(self, **sections: dict[str, Any]) -> ExperimentConfig:
         """A copy with some settings changed, e.g. ``cfg.with_changes(model={"cell": "gru"}, seed=3)``."""

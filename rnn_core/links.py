@@ -2,16 +2,19 @@
 
 Links stay short and readable: one flat parameter per setting that differs from the default
 (``?task=copy&delay=30&cell=gru&seed=3``); every field name is unique across the sections, and the
-task's ``name`` is written ``task``. Reading is forgiving: a parameter that is unknown, malformed or
-out of range is left out, the setting keeps its default, and the reason is returned for the page to show.
+task's ``name`` is written ``task``. Reading is forgiving: a parameter that is unknown, malformed, out of
+range or stands for the user's own data (a link carries none) is left out, the setting keeps its default, and
+the reason is returned for the page to show.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
 
-from rnn_core.config import SECTIONS, ExperimentConfig
+from rnn_core.config import SECTIONS, USER_DATA_CHOICES, ExperimentConfig
+from rnn_core.models import SequenceModel
+from rnn_core.tasks import Task, make_task
 
 RENAMED = {("task", "name"): "task"}  # a field whose own name would say too little in a URL
 # Settings the app has no control for stay out of links: a link must not reach past what the sidebar offers
@@ -80,6 +83,13 @@ def _parse(text: str, kind: type):
     return text
 
 
+def _refuse_user_data(field_name: str, value) -> None:
+    """Links carry settings, never a user's own text or CSV: a choice that stands for them cannot come from a link."""
+    choice = USER_DATA_CHOICES.get(field_name)
+    if choice is not None and value == choice[0]:
+        raise ValueError(f"a link cannot carry {choice[1]}, so the default stands in: add yours under Task")
+
+
 def config_from_params(params: Mapping[str, str]) -> tuple[ExperimentConfig, int, bool, list[str]]:
     """The configuration, step count and presentation flag a link asks for, and what in it was not used and why.
 
@@ -93,7 +103,9 @@ def config_from_params(params: Mapping[str, str]) -> tuple[ExperimentConfig, int
         try:
             if name in FIELDS:
                 section, field_name, kind = FIELDS[name]
-                sections[section] = replace(sections[section], **{field_name: _parse(text, kind)})
+                value = _parse(text, kind)
+                _refuse_user_data(field_name, value)
+                sections[section] = replace(sections[section], **{field_name: value})
             elif name == "seed":
                 seed = _parse(text, int)
                 ExperimentConfig(seed=seed)
@@ -123,3 +135,39 @@ def without(config: ExperimentConfig, name: str) -> ExperimentConfig:
     section, field_name, _ = FIELDS[name]
     default = getattr(getattr(ExperimentConfig(), section), field_name)
     return replace(config, **{section: replace(getattr(config, section), **{field_name: default})})
+
+
+def refusal(config: ExperimentConfig, check: Callable[[ExperimentConfig, Task], None]) -> str | None:
+    """Why ``config`` cannot be built here (``check`` holds a server's limits; a bidirectional model that would read
+    ahead, a count too short for one window), as a sentence, or None."""
+    try:
+        task = make_task(config.task)
+        check(config, task)
+        SequenceModel(config.model, task)
+    except ValueError as e:
+        reason = str(e).rstrip(".")
+        return reason[:1].upper() + reason[1:]
+    return None
+
+
+def buildable(config: ExperimentConfig, problems: list[str], check: Callable[[ExperimentConfig, Task], None]) -> ExperimentConfig:
+    """Put settings back to their defaults, one at a time, until the experiment can be built; each one put back is
+    added to ``problems`` with the reason.
+
+    A setting goes when leaving it out removes the refusal or changes it (another setting is then in the way),
+    so that one setting past a limit costs only itself. The most specific settings are tried first (a task's
+    options before the task itself), so that ``task=copy&delay=500`` keeps the copy task.
+    """
+    reason = refusal(config, check)
+    while reason is not None:
+        for name in reversed(changed_settings(config)):
+            candidate = without(config, name)
+            after = refusal(candidate, check)
+            if after != reason:
+                problems.append(f"{reason}. `{name}` is left at its default.")
+                config, reason = candidate, after
+                break
+        else:
+            problems.append(f"{reason}. The default experiment is used instead.")
+            return ExperimentConfig()
+    return config

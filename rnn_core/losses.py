@@ -12,7 +12,7 @@ from rnn_core.tasks import Task
 
 def task_loss(task: Task, prediction: Tensor, target: Tensor, mask: Tensor) -> tuple[Tensor, float]:
     """Mean loss over the steps that count (MSE or cross-entropy), and accuracy (NaN for regression)."""
-    if task.mode == "many_to_many":
+    if not task.many_to_one:
         prediction, target = prediction[mask], target[mask]  # (N, O), (N, O) or (N,)
     if task.kind == "regression":
         return F.mse_loss(prediction, target), math.nan

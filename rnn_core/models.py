@@ -62,13 +62,12 @@ class SequenceModel(nn.Module):
         super().__init__()
         if config.bidirectional and not task.allows_bidirectional:
             raise ValueError(f"a bidirectional network would read the answer ahead of time on '{task.title}': turn bidirectional off")
-        self.config, self.mode, self.cell = config, task.mode, config.cell
-        if task.tokens and config.encoding == "embedding":
+        self.config, self.many_to_one, self.cell = config, task.many_to_one, config.cell
+        features = input_features(config, task)
+        if embeds(config, task):
             self.encoder: nn.Module = nn.Embedding(task.input_size, config.embedding_dim)
-            features = config.embedding_dim
         else:
             self.encoder = OneHot(task.input_size) if task.tokens else nn.Identity()
-            features = task.input_size
         self.num_directions = 2 if config.bidirectional and config.cell != "mlp" else 1
         if config.cell == "mlp":
             self.rnn: nn.Module = WindowMLP(features, config.hidden_size, config.num_layers, config.window)
@@ -101,13 +100,13 @@ class SequenceModel(nn.Module):
 
     def readout(self, features: Tensor) -> Tensor:
         """The head on every step (many-to-many) or on the summary of the sequence (many-to-one)."""
-        if self.mode == "many_to_many":
+        if not self.many_to_one:
             return self.head(features)  # (B, T, O)
         return self.head(self.summary(features))  # (B, O)
 
     def readout_each_step(self, features: Tensor) -> Tensor:
         """The head at every step ``(B, T, O)``; for many-to-one, what it would answer if the sequence ended at t."""
-        if self.mode == "many_to_many" or self.num_directions == 1:
+        if not self.many_to_one or self.num_directions == 1:
             return self.head(features)
         H = self.config.hidden_size
         reverse = features[:, :1, H:].expand(-1, features.size(1), -1)  # the reverse direction has read everything at t=0
@@ -185,10 +184,20 @@ def parameter_formula(
     return total + output_size * D * H + output_size
 
 
+def embeds(config: ModelConfig, task: Task) -> bool:
+    """The model learns an embedding of the task's symbols (else it one-hot encodes them, or reads numbers as they are)."""
+    return task.tokens and config.encoding == "embedding"
+
+
+def input_features(config: ModelConfig, task: Task) -> int:
+    """How many numbers the first recurrent layer reads at each step, after the encoding."""
+    return config.embedding_dim if embeds(config, task) else task.input_size
+
+
 def multiply_adds_per_step(config: ModelConfig, task: Task, batch_size: int) -> float:
     """About how many multiply-adds one training step takes: each weight is used once per time step and
     sequence going forward, and about twice as often going back. A budget for shared servers, not a timing."""
-    features = config.embedding_dim if task.tokens and config.encoding == "embedding" else task.input_size
+    features = input_features(config, task)
     H = config.hidden_size
     if config.cell == "mlp":
         weights = features * config.window * H + (config.num_layers - 1) * H * H + H * task.output_size

@@ -147,7 +147,7 @@ def take_snapshot(model, task, batch, step: int) -> ProbeSnapshot:
     rec = twin.record(copies)
     predictions = model.readout(rec.output).unflatten(0, (3, B))  # (3, B, T, O) or (3, B, O)
     loss, _ = task_loss(task, predictions[0], batch.y, batch.mask)
-    many = task.mode == "many_to_many"
+    many = not task.many_to_one
     tau = int(batch.mask.any(dim=0).nonzero().max()) if many else batch.x.size(1) - 1
     if many:
         loss_tau, _ = task_loss(task, predictions[1, :, tau : tau + 1], batch.y[:, tau : tau + 1], batch.mask[:, tau : tau + 1])
@@ -202,7 +202,7 @@ def _step_losses(model, task, features: Tensor, batch) -> np.ndarray:
     with torch.no_grad():
         scores = model.readout_each_step(features)  # (B, T, O)
         B, T, n_out = scores.shape
-        if task.mode == "many_to_one":
+        if task.many_to_one:
             target = batch.y.unsqueeze(1).expand(B, T, *batch.y.shape[1:])
             mask = torch.ones(B, T, dtype=torch.bool)
         else:
@@ -230,13 +230,28 @@ def _eigenvalues(twin: nn.Module, kind: str) -> dict[str, np.ndarray]:
 
 
 def _eigvals(matrices: Tensor) -> Tensor:
-    """``torch.linalg.eigvals``, or numpy's where torch's LAPACK (MKL) gives up: it fails to converge on some degenerate
-    matrices that numpy's LAPACK solves, e.g. the rank-2 W_hh blocks of an LSTM trained from constant weights."""
+    """The eigenvalues of a batch of square matrices ``(..., S, S)``: NaN for a matrix holding an infinite or NaN entry.
+
+    A matrix that is not finite has no eigenvalues to show, and MKL's LAPACK crashes the process on one (a segmentation
+    fault, not an exception): a model whose states overflow (a ReLU RNN with large weights) must not take the server
+    down. Where torch's LAPACK gives up on a finite matrix (it fails to converge on some degenerate ones that numpy's
+    solves, e.g. the rank-2 W_hh blocks of an LSTM trained from constant weights), numpy's answers.
+    """
+    finite = torch.isfinite(matrices).flatten(-2).all(-1)  # (...,)
+    if not bool(finite.all()):
+        out = torch.full(matrices.shape[:-1], complex(math.nan, math.nan), dtype=_complex_of(matrices.dtype))
+        if bool(finite.any()):
+            out[finite] = _eigvals(matrices[finite])
+        return out
     try:
         return torch.linalg.eigvals(matrices)
     except torch.linalg.LinAlgError:
         values = matrices.numpy()
         return torch.from_numpy(np.linalg.eigvals(values).astype(np.result_type(values.dtype, np.complex64)))
+
+
+def _complex_of(dtype: torch.dtype) -> torch.dtype:
+    return torch.complex128 if dtype == torch.float64 else torch.complex64
 
 
 def jacobian_steps(seq_len: int, state_size: int, layer_directions: int) -> np.ndarray:

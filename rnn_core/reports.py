@@ -15,7 +15,7 @@ def prediction_table(task: Task, batch: Batch, prediction: torch.Tensor, sample:
     Many-to-many: one column per step (steps that do not count show no target). Many-to-one: one row per sequence.
     """
     probs = torch.softmax(prediction.detach(), dim=-1)
-    if task.mode == "many_to_one":
+    if task.many_to_one:
         rows = []
         for i in range(len(batch.y)):
             target = int(batch.y[i])

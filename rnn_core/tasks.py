@@ -47,8 +47,21 @@ class Task:
     input_size: int  # features per step, or vocabulary size when tokens is True
     output_size: int  # regression outputs, or number of classes
     seq_len: int
-    tokens: bool = False  # inputs are symbol ids that the model encodes
+    # What the app and the engine ask of a task, each answered here and nowhere else (class attributes, so that the
+    # sidebar can ask TASK_CLASSES[name] before a task is built):
+    options: tuple[str, ...] = ("seq_len",)  # the TaskConfig fields this task reads; it ignores the others
+    tokens: bool = False  # inputs are symbol ids that the model encodes (one-hot or a learned embedding)
     allows_bidirectional: bool = True  # False where reading ahead would see the answer
+
+    @property
+    def many_to_one(self) -> bool:
+        """One answer after the whole sequence (targets ``(B, O)`` or ``(B,)``), rather than one per step."""
+        return self.mode == "many_to_one"
+
+    def user_data(self) -> dict:
+        """The user's own data this task was built on, as :func:`make_task`'s keyword arguments ({} for built-in data):
+        what a rebuild or a checkpoint needs besides the configuration."""
+        return {}
 
     def sample(self, batch_size: int, generator: torch.Generator) -> Batch:
         raise NotImplementedError
@@ -74,6 +87,7 @@ class NextNumber(Task):
         "Numbers are divided by the largest one so that they stay near 1, where training works."
     )
     input_size = output_size = 1
+    options = ("seq_len", "count_to")
     allows_bidirectional = False
 
     def __init__(self, count_to: int, seq_len: int):
@@ -103,6 +117,7 @@ class NextNumber(Task):
 class Sine(Task):
     name, title, kind, mode = "sine", "Sine wave", "regression", "many_to_many"
     input_size = output_size = 1
+    options = ("seq_len", "period", "noise", "horizon")
     allows_bidirectional = False
 
     def __init__(self, seq_len: int, period: float, noise: float, horizon: int):
@@ -124,6 +139,7 @@ class Sine(Task):
 
 class Copy(Task):
     name, title, kind, mode = "copy", "Copy after a delay", "classification", "many_to_many"
+    options = ("delay", "symbols")  # the sequence is delay + 1 steps long
     tokens = True
     allows_bidirectional = False
 
@@ -207,18 +223,19 @@ class Parity(Task):
 
 class Characters(Task):
     name, title, kind, mode = "characters", "Next character", "classification", "many_to_many"
+    options = ("seq_len", "text_source")
     tokens = True
     allows_bidirectional = False
 
-    def __init__(self, text: str, seq_len: int, source: str):
-        self.text, self.source = text, source
+    def __init__(self, text: str, seq_len: int, source: str, own_text: bool = False):
+        self.text, self.source, self.own_text = text, source, own_text
         self.vocab = list(dict.fromkeys(text))  # in order of first appearance: h, e, l, o for "hello"
         self.index = {c: i for i, c in enumerate(self.vocab)}
         self.ids = torch.tensor([self.index[c] for c in text], dtype=torch.long)
         self.seq_len = min(seq_len, len(text) - 1)
         self.input_size = self.output_size = len(self.vocab)
         self.description = (
-            f"A character-level language model on {'your text' if source == 'custom' else f'the {source} text'} "
+            f"A character-level language model on {'your text' if own_text else f'the {source} text'} "
             f"({len(text):,} characters, {len(self.vocab)} distinct). At every step the network reads one character "
             "and gives a score to each character of the vocabulary for what comes next."
         )
@@ -228,6 +245,9 @@ class Characters(Task):
         offsets = torch.arange(self.seq_len + 1)
         windows = self.ids[starts.unsqueeze(1) + offsets]  # (B, T+1)
         return Batch(windows[:, :-1], windows[:, 1:], _all_steps(batch_size, self.seq_len))
+
+    def user_data(self):
+        return {"user_text": self.text} if self.own_text else {}
 
     def encode(self, text: str) -> Tensor:
         unknown = sorted(set(text) - set(self.index))
@@ -257,13 +277,20 @@ class Series(Task):
         if len(values) < seq_len + 1:
             raise ValueError(f"the series has {len(values)} numbers; a sequence length of {seq_len} needs at least {seq_len + 1}")
         self.raw = values  # the user's numbers as given, to rebuild or compare with later
-        self.mean, self.std = float(values.mean()), float(values.std()) or 1.0
-        self.values = torch.tensor((values - self.mean) / self.std, dtype=torch.float32)
+        # Standardised through their largest magnitude first: finite numbers near 1e308 would overflow a plain mean,
+        # spread or difference, and train on NaN.
+        scale = float(np.abs(values).max()) or 1.0
+        mean, std = float((values / scale).mean()), float((values / scale).std()) or 1.0
+        self.mean, self.std = mean * scale, std * scale
+        self.values = torch.tensor((values / scale - mean) / std, dtype=torch.float32)
         self.seq_len, self.column = seq_len, column
         self.description = (
             f"Your column '{column}' ({len(values):,} numbers), rescaled to mean 0 and standard deviation 1 and cut into "
             f"windows of {seq_len}. At every step the network sees one value and must forecast the next."
         )
+
+    def user_data(self):
+        return {"user_series": self.raw, "column": self.column}
 
     def sample(self, batch_size, generator):
         starts = torch.randint(len(self.values) - self.seq_len, (batch_size,), generator=generator)
@@ -289,12 +316,15 @@ def make_task(config: TaskConfig, user_text: str | None = None, user_series: np.
         return Adding(config.seq_len)
     if config.name == "parity":
         return Parity(config.seq_len)
+    if config.uses_user_text:
+        if user_text is None:
+            raise ValueError("the 'custom' text source needs your text: paste or upload some")
+        return Characters(check_user_text(user_text, 1), config.seq_len, config.text_source, own_text=True)
     if config.name == "characters":
-        if config.text_source == "custom":
-            if user_text is None:
-                raise ValueError("the 'custom' text source needs your text: paste or upload some")
-            return Characters(check_user_text(user_text, 1), config.seq_len, "custom")
         return Characters(BUILT_IN_TEXTS[config.text_source](), config.seq_len, config.text_source)
     if user_series is None:
         raise ValueError("'Your own series' needs a numeric column from a CSV file: upload one")
     return Series(user_series, config.seq_len, column)
+
+
+TASK_CLASSES: dict[str, type[Task]] = {cls.name: cls for cls in (NextNumber, Sine, Copy, Adding, Parity, Characters, Series)}

@@ -131,14 +131,14 @@ class Trainer:
     def _chunks(self, batch: Batch) -> list[Batch]:
         """Split a batch for truncated BPTT: many-to-many into consecutive chunks, one step each."""
         k = self.config.train.tbptt
-        if not k or k >= self.task.seq_len or not self.model.recurrent or self.task.mode != "many_to_many":
+        if not k or k >= self.task.seq_len or not self.model.recurrent or self.task.many_to_one:
             return [batch]
         return [Batch(batch.x[:, s : s + k], batch.y[:, s : s + k], batch.mask[:, s : s + k]) for s in range(0, self.task.seq_len, k)]
 
     def _forward(self, batch: Batch, state) -> Tensor:
         """The prediction, with the many-to-one TBPTT prefix run without gradients."""
         k, x = self.config.train.tbptt, batch.x
-        if k and self.model.recurrent and self.task.mode == "many_to_one" and k < x.size(1):
+        if k and self.model.recurrent and self.task.many_to_one and k < x.size(1):
             with torch.no_grad():
                 _, state = self.model.features(x[:, :-k], state)
             x = x[:, -k:]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import fields, replace
 
 import numpy as np
 import pytest
 import torch
 
-from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
-from rnn_core.tasks import PROBE_SEED, make_task
+from rnn_core.config import TASK_NAMES, ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
+from rnn_core.tasks import PROBE_SEED, TASK_CLASSES, make_task
 from rnn_core.texts import arithmetic_text, brackets_text, check_user_text, decode_upload, grammar_text, numeric_columns
 
 
@@ -169,3 +171,70 @@ def test_csv_series_becomes_a_normalised_windowed_task():
         make_task(TaskConfig(name="series", seq_len=10), user_series=columns["temp"])
     with pytest.raises(ValueError, match="upload one"):
         make_task(TaskConfig(name="series"))
+
+
+# ---- the task rules, one place each ----------------------------------------------------------------------------
+
+
+def test_every_task_name_has_its_class_and_every_option_is_a_task_setting():
+    assert tuple(TASK_CLASSES) == TASK_NAMES
+    settings = {f.name for f in fields(TaskConfig)} - {"name"}
+    for cls in TASK_CLASSES.values():
+        assert set(cls.options) <= settings and cls.options
+    assert [n for n, c in TASK_CLASSES.items() if c.allows_bidirectional] == ["adding", "parity"]
+    assert [n for n, c in TASK_CLASSES.items() if c.tokens] == ["copy", "characters"]
+
+
+@pytest.mark.parametrize("name", [n for n in TASK_NAMES if n != "series"])
+def test_a_task_reads_its_options_and_nothing_else(name):
+    """Changing a setting outside ``Task.options`` leaves the batches as they were: the sidebar hides exactly those."""
+    base = TaskConfig(name=name, seq_len=12, text_source="grammar" if name == "characters" else "hello")
+    options = TASK_CLASSES[name].options
+    others = {"seq_len": 9, "period": 7.0, "noise": 0.3, "horizon": 3, "delay": 5, "symbols": 6, "count_to": 60, "text_source": "brackets"}
+    for field_name, value in others.items():
+        changed = make_task(replace(base, **{field_name: value})).sample(4, torch.Generator().manual_seed(0))
+        batch = make_task(base).sample(4, torch.Generator().manual_seed(0))
+        same = torch.equal(changed.x, batch.x) and torch.equal(changed.y, batch.y)
+        assert same == (field_name not in options), field_name
+
+
+def test_the_users_own_data_is_known_from_the_configuration_and_kept_by_the_task():
+    text = TaskConfig(name="characters", text_source="custom")
+    assert text.uses_user_text and text.uses_user_data and not text.uses_user_series
+    assert not TaskConfig(name="sine", text_source="custom").uses_user_data  # the sine wave reads no text
+    assert TaskConfig(name="series").uses_user_series
+    assert make_task(text, user_text="abcab").user_data() == {"user_text": "abcab"}
+    assert make_task(TaskConfig(name="characters")).user_data() == {}
+    series = make_task(TaskConfig(name="series", seq_len=3), user_series=np.arange(6.0), column="t").user_data()
+    assert series["column"] == "t" and series["user_series"].tolist() == [0, 1, 2, 3, 4, 5]
+    assert make_task(TaskConfig(name="adding")).many_to_one and not make_task(TaskConfig(name="copy")).many_to_one
+
+
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"model": {"hidden_size": 3.5}}, "hidden_size must be a whole number, got 3.5"),
+        ({"model": {"bidirectional": 1}}, "bidirectional must be true or false, got 1"),
+        ({"train": {"lr": "fast"}}, "lr must be a number, got 'fast'"),
+        ({"task": {"name": 7}}, "name must be a word, got 7"),
+        ({"seed": True}, "seed must be a whole number, got True"),
+        ({"task": [1, 2]}, "the task settings must be a mapping, got list"),
+        ({"model": {"hidden_size": 10**5000}}, "hidden_size must be between 1 and 1024, got a number of about 5,000 digits"),
+        ([1], "a configuration must be a mapping"),
+    ],
+)
+def test_a_configuration_from_a_file_is_checked_for_types(data, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ExperimentConfig.from_dict(data)
+
+
+def test_numbers_of_other_types_are_stored_as_the_fields_own():
+    config = ExperimentConfig.from_dict({"model": {"hidden_size": np.int64(4)}, "train": {"lr": 1}})
+    assert type(config.model.hidden_size) is int and type(config.train.lr) is float
+    assert config == ExperimentConfig(model=ModelConfig(hidden_size=4), train=TrainConfig(lr=1.0))
+
+
+def test_a_series_of_huge_finite_numbers_is_standardised_without_overflow():
+    task = make_task(TaskConfig(name="series", seq_len=1), user_series=np.array([1e308, -1e308, 1e308]))
+    np.testing.assert_allclose(task.values.numpy(), [0.70710677, -1.4142135, 0.70710677], rtol=1e-6)
+    assert task.input_labels(torch.tensor([[0.0]]))[0] == f"{1e308 / 3:.4g}"

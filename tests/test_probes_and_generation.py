@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -203,3 +207,19 @@ def test_sampling_is_reproducible_and_checks_its_arguments():
         sample_text(t.model, t.task, "hz", 5)
     with pytest.raises(ValueError, match="prompt is empty"):
         sample_text(t.model, t.task, "", 5)
+
+
+def test_eigenvalues_of_matrices_that_are_not_finite_are_nan_and_never_crash_the_process():
+    """MKL's LAPACK ends the process with a segmentation fault on all-NaN matrices (a model fed an overflowing series
+    did it): in a subprocess, so that a regression fails this test instead of taking the whole run down."""
+    script = (
+        "import math, torch\n"
+        "from rnn_core.probes import _eigvals\n"
+        "m = torch.stack([torch.full((3, 3), math.nan), torch.diag(torch.tensor([1.0, 2.0, 3.0])), torch.full((3, 3), math.inf)])\n"
+        "v = _eigvals(m)\n"
+        "assert v[0].isnan().all() and v[2].isnan().all(), v\n"
+        "assert sorted(v[1].real.tolist()) == [1.0, 2.0, 3.0], v\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[1])
+    assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr[-2000:]

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnn_core.config import ExperimentConfig
-from rnn_core.links import changed_settings, config_from_params, config_to_params, without
-from rnn_core.models import SequenceModel
+from rnn_core.links import buildable, config_from_params, config_to_params
 from rnn_core.presets import PRESETS
-from rnn_core.tasks import make_task
 from ui import settings
 from ui.presentation import PRESENTING, presenting
 from ui.state import EXPERIMENT, Experiment, new_experiment
@@ -21,57 +18,12 @@ from ui.state import EXPERIMENT, Experiment, new_experiment
 LINK = "link"  # what the session's link asked for: {"problems": [...], "steps": int, "config": ExperimentConfig}
 
 
-def _without_user_data(config: ExperimentConfig, problems: list[str]) -> ExperimentConfig:
-    """Links carry settings, never a user's own text or CSV: fall back to built-in data, and say so."""
-    if config.task.name == "characters" and config.task.text_source == "custom":
-        problems.append("a link cannot carry your own text: the built-in “hello” text is used; paste yours under Task")
-        return config.with_changes(task={"text_source": "hello"})
-    if config.task.name == "series":
-        problems.append("a link cannot carry your own CSV series: the sine wave is used; upload yours under Task")
-        return config.with_changes(task={"name": "sine"})
-    return config
-
-
-def _refusal(config: ExperimentConfig) -> str | None:
-    """Why this server cannot build ``config`` (its limits, a bidirectional model that would read ahead), or None."""
-    try:
-        task = make_task(config.task)
-        settings.LIMITS.check(config, task)
-        SequenceModel(config.model, task)
-    except ValueError as e:
-        reason = str(e).rstrip(".")
-        return reason[:1].upper() + reason[1:]
-    return None
-
-
-def _buildable(config: ExperimentConfig, problems: list[str]) -> ExperimentConfig:
-    """Put settings back to their defaults, one at a time, until the server can build the experiment.
-
-    A setting goes when leaving it out removes the refusal or changes it (another setting is then in the way),
-    so that one setting past a limit costs only itself. The most specific settings are tried first (a task's
-    options before the task itself), so that ``task=copy&delay=500`` keeps the copy task.
-    """
-    reason = _refusal(config)
-    while reason is not None:
-        for name in reversed(changed_settings(config)):
-            candidate = without(config, name)
-            after = _refusal(candidate)
-            if after != reason:
-                problems.append(f"{reason}. `{name}` is left at its default.")
-                config, reason = candidate, after
-                break
-        else:
-            problems.append(f"{reason}. The default experiment is used instead.")
-            return ExperimentConfig()
-    return config
-
-
 def open_link() -> None:
     """On a session's first run, build its experiment from the link's query parameters (defaults where they fail)."""
     if EXPERIMENT in st.session_state:
         return
     config, steps, present, problems = config_from_params(st.query_params.to_dict())
-    config = _buildable(_without_user_data(config, problems), problems)
+    config = buildable(config, problems, check=settings.LIMITS.check)
     exp = new_experiment(config)
     exp.preset = next((p.key for p in PRESETS if p.config == config), None)  # a preset's link tells its story too
     st.session_state[EXPERIMENT] = exp

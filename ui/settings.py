@@ -76,7 +76,7 @@ class Limits:
             "layers": ("The number of layers", config.model.num_layers),
             "seq_len": ("Sequence length", task.seq_len),
             "batch_size": ("Batch size", config.train.batch_size),
-            "text_chars": ("Your text's length in characters", len(task.text) if config.task.text_source == "custom" else 0),
+            "text_chars": ("Your text's length in characters", len(task.user_data().get("user_text", ""))),
         }
         for name, (label, value) in asked.items():
             limit = getattr(self, name)

@@ -13,9 +13,9 @@ from dataclasses import fields
 import numpy as np
 import streamlit as st
 
-from rnn_core.config import SECTIONS, ExperimentConfig
+from rnn_core.config import SECTIONS, ExperimentConfig, TaskConfig
 from rnn_core.models import CELL_TITLES
-from rnn_core.tasks import make_task
+from rnn_core.tasks import TASK_CLASSES, make_task
 from rnn_core.texts import decode_upload, numeric_columns
 from ui import settings
 from ui.presentation import presenting
@@ -92,33 +92,39 @@ def draft_config() -> ExperimentConfig:
 
 
 def task_widgets() -> None:
+    """The task and the options it reads (``Task.options``); the user's own data where the task trains on it."""
     name = st.selectbox("Task", list(TASK_TITLES), format_func=TASK_TITLES.get, key=key("task", "name"))
-    if name == "copy":
+    options = TASK_CLASSES[name].options
+    if "delay" in options:
         st.slider(
             "Delay (steps to remember)",
             *span("task", "delay", 2, max(3, min(100, settings.LIMITS.seq_len - 1))),
             key=key("task", "delay"),
             help=limit_help("seq_len"),
         )
+    if "symbols" in options:
         st.slider("Symbols", *span("task", "symbols", 2, 10), key=key("task", "symbols"))
-    else:
+    if "seq_len" in options:
         st.slider(
             "Sequence length T",
             *span("task", "seq_len", 2, settings.LIMITS.seq_len),
             key=key("task", "seq_len"),
             help=limit_help("seq_len"),
         )
-    if name == "sine":
+    if "period" in options:
         st.slider("Period (steps per cycle)", *span("task", "period", 4.0, 100.0), step=1.0, key=key("task", "period"))
+    if "noise" in options:
         st.slider("Noise", *span("task", "noise", 0.0, 0.5), step=0.05, key=key("task", "noise"))
+    if "horizon" in options:
         st.slider("Forecast horizon", *span("task", "horizon", 1, 20), key=key("task", "horizon"))
-    if name == "next_number":
+    if "count_to" in options:
         st.number_input("Count to", 3, 100_000, key=key("task", "count_to"))
-    if name == "characters":
-        source = st.selectbox("Text", list(TEXT_TITLES), format_func=TEXT_TITLES.get, key=key("task", "text_source"))
-        if source == "custom":
-            user_text_widgets()
-    if name == "series":
+    if "text_source" in options:
+        st.selectbox("Text", list(TEXT_TITLES), format_func=TEXT_TITLES.get, key=key("task", "text_source"))
+    asked = TaskConfig(name=name, text_source=st.session_state[key("task", "text_source")])
+    if asked.uses_user_text:
+        user_text_widgets()
+    if asked.uses_user_series:
         user_series_widgets()
 
 
@@ -163,7 +169,7 @@ def model_widgets(task_name: str) -> None:
         help=limit_help("hidden_size"),
     )
     st.slider("Layers", *span("model", "num_layers", 1, settings.LIMITS.layers), key=key("model", "num_layers"), help=limit_help("layers"))
-    allows = task_name in ("adding", "parity")
+    allows = TASK_CLASSES[task_name].allows_bidirectional
     if not allows:
         st.session_state[key("model", "bidirectional")] = False
     st.checkbox(
@@ -207,7 +213,7 @@ def model_widgets(task_name: str) -> None:
         )
     if cell == "mlp":
         st.slider("Window (steps the MLP sees)", *span("model", "window", 1, 50), key=key("model", "window"))
-    if task_name in ("characters", "copy"):
+    if TASK_CLASSES[task_name].tokens:
         st.selectbox(
             "Input encoding",
             ["onehot", "embedding"],
@@ -243,9 +249,9 @@ def training_widgets() -> None:
 def user_data_changed(exp: Experiment, user_text: str | None, user_series, column: str | None) -> bool:
     """Whether the user's text or series differs from what the current task was built on (it is not in the config)."""
     task, config = exp.task, exp.config.task
-    if config.name == "characters" and config.text_source == "custom":
+    if config.uses_user_text:
         return user_text is not None and user_text != task.text
-    if config.name == "series" and user_series is not None:
+    if config.uses_user_series and user_series is not None:
         return column != task.column or not np.array_equal(user_series, task.raw)
     return False
 

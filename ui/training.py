@@ -34,16 +34,7 @@ def step(exp: Experiment) -> None:
 
 def reset(exp: Experiment) -> None:
     """The same configuration from scratch: a fresh model, history and snapshots."""
-    exp.rebuild(exp.config, make_task(exp.config.task, **_user_data(exp)))
-
-
-def _user_data(exp: Experiment) -> dict:
-    task = exp.task  # reuse the data the current task was built from
-    if exp.config.task.name == "characters" and exp.config.task.text_source == "custom":
-        return {"user_text": task.text}
-    if exp.config.task.name == "series":
-        return {"user_series": task.raw, "column": task.column}
-    return {}
+    exp.rebuild(exp.config, make_task(exp.config.task, **exp.task.user_data()))  # on the data the current task was built on
 
 
 def controls(exp: Experiment) -> None:
