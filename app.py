@@ -14,7 +14,7 @@ from ui.presentation import page_style, presentation_toggle, presenting
 from ui.presets_menu import follow_preset_page, preset_story, presets_menu
 from ui.sidebar import model_builder
 from ui.state import current_experiment
-from ui.training import training_panel
+from ui.training import sidebar_ticker, training_panel
 
 torch.set_num_threads(1)  # per process: small models train fastest on one thread, and sessions share the cores
 
@@ -61,3 +61,4 @@ if navigation.title in {page.title for page in pages["Explore"]}:  # the lessons
     preset_story(exp)
 
 navigation.run()
+sidebar_ticker()  # the session's timer, unless the page's live view is it (pages end with ui.live.stop_page, not st.stop)

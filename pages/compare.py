@@ -8,6 +8,7 @@ from rnn_core.exports import runs_table
 from rnn_core.models import CELL_TITLES
 from ui.charts import csv_download
 from ui.compare_view import chosen_runs, grad_norm_overlay, loss_overlay, reach_overlay, run_controls, step_loss_overlay
+from ui.live import stop_page
 from ui.state import current_experiment
 
 st.title("Compare runs")
@@ -23,7 +24,7 @@ if not exp.runs:
         "No runs kept yet. Try **Compare RNN, LSTM and GRU** above, or train a model, change a setting in the sidebar and "
         "rebuild: the first run is kept here."
     )
-    st.stop()
+    stop_page()
 
 
 def describe(run) -> dict:
@@ -41,7 +42,7 @@ st.dataframe(pd.DataFrame([describe(run) for run in exp.runs]), hide_index=True,
 runs = chosen_runs(exp, "compare_overlay")
 if not runs:
     st.info("Choose at least one run to overlay.")
-    st.stop()
+    stop_page()
 loss_overlay(runs)  # one chart per row: the legends name every run
 grad_norm_overlay(runs)
 recurrent = [run for run in runs if run.final is not None]

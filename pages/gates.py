@@ -8,7 +8,7 @@ from rnn_core.gate_stats import BOUNDED_GATES, saturation_table
 from rnn_core.tasks import Characters
 from ui.charts import csv_download, show_figure
 from ui.controls import sequence_layer_direction
-from ui.live import live_view
+from ui.live import live_view, stop_page
 from ui.replay import replay_snapshot
 from ui.state import Experiment, current_experiment
 
@@ -26,7 +26,7 @@ st.title("Gates")
 exp = current_experiment()
 if exp.config.model.cell not in ("lstm", "gru"):
     st.info("Only LSTM and GRU cells have gates. Choose one in the sidebar (and Rebuild) to see them at work.")
-    st.stop()
+    stop_page()
 st.markdown(
     "Gates are numbers between 0 and 1, one per unit and step, that decide what a cell keeps, writes and shows. "
     "A forget (LSTM) or update (GRU) gate near 1 for many steps is memory being held."

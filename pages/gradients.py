@@ -7,7 +7,7 @@ from rnn_core.exports import gradients_table
 from rnn_core.figures import clipping_chart, eigenvalue_plot, gradient_profiles, over_training_heatmap, per_step_bars
 from ui.charts import csv_download, show_figure
 from ui.compare_view import compare_section
-from ui.live import live_view
+from ui.live import live_view, stop_page
 from ui.replay import replay_snapshot
 from ui.state import Experiment, current_experiment
 
@@ -20,7 +20,7 @@ st.markdown(
 exp = current_experiment()
 if not exp.trainer.model.recurrent:
     st.info("The windowing MLP has no recurrence, so no gradient through time. Choose a recurrent cell in the sidebar.")
-    st.stop()
+    stop_page()
 layer = st.selectbox("Layer", range(exp.config.model.num_layers), format_func=lambda i: f"layer {i + 1}", key="grad_layer")
 
 

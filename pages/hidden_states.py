@@ -9,7 +9,7 @@ from rnn_core.figures import overlay_lines, state_heatmap, text_activation, traj
 from rnn_core.tasks import Characters
 from ui.charts import csv_download, show_figure
 from ui.controls import sequence_layer_direction
-from ui.live import live_view
+from ui.live import live_view, stop_page
 from ui.replay import replay_snapshot
 from ui.state import Experiment, current_experiment
 
@@ -21,7 +21,7 @@ st.markdown(
 exp = current_experiment()
 if not exp.trainer.model.recurrent:
     st.info("The windowing MLP keeps no state from step to step, so there is no h_t to show. Choose a recurrent cell in the sidebar.")
-    st.stop()
+    stop_page()
 
 choice = sequence_layer_direction(exp, "hidden")
 

@@ -1,11 +1,9 @@
 """The notes' vanishing/exploding demo: a one-unit ReLU RNN, its gradients by autograd, and what float32 does."""
 
-import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from rnn_core.figures import LECTURE_TEMPLATE
+from rnn_core.figures import vanishing_by_hand_chart
 from rnn_core.lessons import scalar_relu_gradients
 from ui.charts import show_figure
 
@@ -19,15 +17,7 @@ w_h = left.select_slider("Recurrent weight w_h", [0.1, 0.5, 0.9, 1.0, 1.1, 2.0, 
 precision = right.radio("Precision", ["float32", "float64"], key="demo_dtype", horizontal=True)
 table = scalar_relu_gradients(w_h, dtype=torch.float32 if precision == "float32" else torch.float64)
 
-fig = go.Figure(layout={"template": LECTURE_TEMPLATE, "title": {"text": f"∂L/∂h_0 against the sequence length (w_h = {w_h:g})"}})
-grads = table["∂/∂h_0"].to_numpy()
-keep = grads > 0
-fig.add_trace(go.Scatter(x=table["length L"][keep], y=grads[keep], mode="lines+markers", line={"width": 3}, name="autograd"))
-lengths = np.arange(1, 11)
-fig.add_trace(go.Scatter(x=lengths, y=2 * w_h**lengths, mode="lines", line={"dash": "dot"}, name="2·w_h^L"))
-fig.update_xaxes(title_text="sequence length L")
-fig.update_yaxes(title_text="∂L/∂h_0 (log scale)", type="log", exponentformat="power")
-show_figure(fig)
+show_figure(vanishing_by_hand_chart(table["length L"].to_numpy(), table["∂/∂h_0"].to_numpy(), w_h))
 st.dataframe(table, hide_index=True, width="stretch")
 
 zeros = table[table["loss"] == 0]

@@ -5,6 +5,7 @@ import streamlit as st
 
 import ui  # noqa: F401  (a fresh server's first page: see ui/__init__.py)
 from rnn_core.lessons import PARAMETERS, ScalarWeights, bptt_sums, scalar_autograd, scalar_bptt, scalar_forward
+from ui.live import stop_page
 
 st.title("Worked example: one unit, by hand")
 st.markdown(
@@ -27,7 +28,7 @@ try:
     forward = scalar_forward(weights, xs)
 except ValueError as e:
     st.error(f"Those inputs cannot be used: {e}. Write numbers separated by commas, e.g. 1, 2, 3.")
-    st.stop()
+    stop_page()
 
 st.subheader("1. Forward pass")
 st.dataframe(forward.round(3), hide_index=True, width="stretch")

@@ -48,7 +48,7 @@ def save_checkpoint(trainer: Trainer) -> bytes:
         "config": config.to_dict(),
         "step": trainer.step,
         "state_dict": trainer.model.state_dict(),  # detached tensors; saved to bytes right here
-        "history": trainer.history[HISTORY_COLUMNS].to_numpy(dtype=float).tolist(),
+        "history": trainer.records.rows().tolist(),
     }
     user = task.user_data()
     if "user_text" in user:
@@ -85,6 +85,8 @@ def read_checkpoint(data: bytes) -> Checkpoint:
     history = _expect(raw, "history", list)
     if len(history) > step or not all(_is(r, list) and len(r) == len(HISTORY_COLUMNS) and all(_is(v, float) for v in r) for r in history):
         raise ValueError("the checkpoint's training history is malformed")
+    if any(not (float(r[0]).is_integer() and 1 <= r[0] <= step) for r in history):
+        raise ValueError("the checkpoint's training history has steps that are not whole numbers from 1 to its step")
     series = raw.get("user_series")
     if series is not None and not (isinstance(series, Tensor) and series.ndim == 1 and _real_dtype(series.dtype)):
         raise ValueError("the checkpoint's series is malformed")
@@ -114,7 +116,7 @@ def restore_trainer(checkpoint: Checkpoint, check: Callable[[ExperimentConfig, T
         if checkpoint.state_dict[name].shape != tensor.shape:
             got = tuple(checkpoint.state_dict[name].shape)
             raise ValueError(f"the weight {name} has shape {got}, but the configuration's model needs {tuple(tensor.shape)}")
-    trainer.restore(checkpoint.state_dict, checkpoint.step, [dict(zip(HISTORY_COLUMNS, row)) for row in checkpoint.history])
+    trainer.restore(checkpoint.state_dict, checkpoint.step, checkpoint.history)
     return trainer
 
 

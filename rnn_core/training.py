@@ -24,12 +24,13 @@ import torch
 from torch import Tensor
 
 from rnn_core.config import ExperimentConfig
+from rnn_core.history import COLUMNS, History
 from rnn_core.losses import task_loss
 from rnn_core.models import SequenceModel
 from rnn_core.probes import ProbeSnapshot, SnapshotStore, take_snapshot
 from rnn_core.tasks import Batch, Task
 
-HISTORY_COLUMNS = ["step", "loss", "accuracy", "grad_norm", "grad_norm_clipped", "lr", "wall_time_s"]
+HISTORY_COLUMNS = COLUMNS  # the history's columns, by name (rnn_core.history)
 _GLOBAL_RNG = threading.Lock()  # torch's global generator is shared by every session in the process
 
 
@@ -80,8 +81,7 @@ class Trainer:
         self.step = 0
         self.diverged: Divergence | None = None
         self.elapsed = 0.0
-        self._rows: list[dict] = []
-        self._history: pd.DataFrame | None = None
+        self.records = History()
         self._pending: list[Batch] = []  # TBPTT chunks of the current batch still to train on
         self._state = None  # hidden state carried between chunks of one batch
         self.probe = task.probe_batch(config.train.probe_batch)
@@ -92,9 +92,7 @@ class Trainer:
     @property
     def history(self) -> pd.DataFrame:
         """One row per step: ``step, loss, accuracy, grad_norm, grad_norm_clipped, lr, wall_time_s``."""
-        if self._history is None or len(self._history) != len(self._rows):
-            self._history = pd.DataFrame(self._rows, columns=HISTORY_COLUMNS)
-        return self._history
+        return self.records.frame
 
     def run(self, steps: int) -> int:
         """Train up to ``steps`` optimiser steps; returns how many were done (fewer if training diverged)."""
@@ -106,12 +104,13 @@ class Trainer:
                     self.snapshot()
         return done
 
-    def restore(self, state_dict: dict[str, Tensor], step: int, rows: list[dict]) -> None:
-        """Continue from saved weights (shapes already checked), step and history, with a fresh optimiser and snapshots."""
+    def restore(self, state_dict: dict[str, Tensor], step: int, rows: list[list[float]]) -> None:
+        """Continue from saved weights (shapes already checked), step and history rows (in HISTORY_COLUMNS order), with a
+        fresh optimiser and snapshots."""
         self.model.load_state_dict(state_dict)
         self.optimizer = make_optimizer(self.config, self.params)
-        self.step, self._rows, self._history = step, list(rows), None
-        self.elapsed = rows[-1]["wall_time_s"] if rows else 0.0
+        self.step, self.records = step, History(rows)
+        self.elapsed = float(self.records.column("wall_time_s")[-1]) if len(self.records) else 0.0
         self.snapshots = SnapshotStore(self.snapshots.max_bytes)
         if self.model.recurrent:
             self.snapshot()
@@ -174,7 +173,7 @@ class Trainer:
         self.step = step
         self.elapsed += time.perf_counter() - start
         lr = self.optimizer.param_groups[0]["lr"]
-        self._rows.append(dict(zip(HISTORY_COLUMNS, (step, loss.item(), accuracy, grad_norm, clipped, lr, self.elapsed))))
+        self.records.append((step, loss.item(), accuracy, grad_norm, clipped, lr, self.elapsed))
         return True
 
     def _sgd_step(self) -> str | None:
@@ -190,7 +189,7 @@ class Trainer:
         return name
 
     def _stop(self, step: int, quantity: str) -> bool:
-        recent = tuple(row["grad_norm"] for row in self._rows[-5:])
+        recent = tuple(float(n) for n in self.records.column("grad_norm")[-5:])
         if step == 1 and quantity == "the loss":
             hint = "The untrained model already overflows: start from smaller weights (the default initialisation) or a tanh cell."
         elif self.config.train.clip_norm == 0:

@@ -67,3 +67,9 @@ def test_readme_python_examples_run(tmp_path):
         outputs.append(result.stdout)
     assert "torch.Size([2, 8, 20, 3])" in outputs[0]
     assert "wall_time_s" in outputs[1] and "\n300 [[" in outputs[1]
+
+
+def test_pages_end_early_with_stop_page_so_the_sidebar_keeps_its_timer():
+    """st.stop() in a page would skip app.py's sidebar ticker: the training progress would freeze on that page."""
+    for page in (ROOT / "pages").glob("*.py"):
+        assert "st.stop()" not in page.read_text(), page.name

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from ui.pacing import Pacing
 from ui.sharing import TrainingShare
 
 
@@ -59,3 +60,34 @@ def test_a_refresh_that_finds_no_free_slot_goes_on_without_training():
         assert first and not second
     with share.slot(timeout=0.01) as again:
         assert again  # released: the next refresh trains
+
+
+# ---- pacing: how often live views refresh (ui/pacing.py) --------------------------------------------------------
+
+
+def test_the_refresh_stretches_with_the_sessions_watching_until_they_fit_the_budget(monkeypatch):
+    now = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    pacing = Pacing(base_seconds=1.0, budget_cores=0.5, max_seconds=10.0)
+    for _ in range(50):  # the running average of what a refresh costs settles at 20 ms
+        pacing.refreshed(session=0, seconds=0.02)
+    assert pacing.interval() == 1.0  # one session: the configured refresh
+    for session in range(1, 100):
+        pacing.refreshed(session, 0.02)
+    assert pacing.live_sessions == 100
+    assert pacing.interval() == 4.0  # 100 × 20 ms ÷ 0.5 core = 4 s
+    assert pacing.should_redraw_at(1.0) and not pacing.should_redraw_at(3.0)
+    for session in range(1000, 2000):
+        pacing.refreshed(session, 0.02)
+    assert pacing.interval() == 10.0  # never past the longest refresh
+    now[0] += 31.0  # three refreshes missed: the tabs closed
+    pacing.refreshed(0, 0.02)
+    assert pacing.live_sessions == 1 and pacing.interval() == 1.0 and pacing.should_redraw_at(4.0)
+
+
+def test_a_fair_slice_is_a_share_of_the_stretched_refresh():
+    share = TrainingShare(slots=1, refresh_seconds=1.0, slice_seconds=0.4)
+    for session in range(100):
+        share.slice_seconds(session, every=4.0)
+    assert share.slice_seconds(0, every=4.0) == pytest.approx(0.032)  # 1 slot × 4 s × 80 % ÷ 100 sessions
+    assert TrainingShare(slots=1, refresh_seconds=1.0, slice_seconds=0.4).slice_seconds(0, every=4.0) == pytest.approx(1.6)

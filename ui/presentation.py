@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 PRESENTING = "presenting"  # session-state key of the sidebar toggle (also set by a link's `present=1`)
@@ -38,14 +37,18 @@ def page_style() -> None:
         st.html(PAGE_STYLE)
 
 
-def for_projection(fig: go.Figure) -> go.Figure:
-    """A copy of ``fig`` with type and lines big enough to read from the back of a lecture hall, at a fixed height.
-
-    A chart whose height follows its content (rows of text, the unrolled network) keeps that height, grown with its type.
-    """
-    fig = go.Figure(fig)
-    fig.update_layout(font_size=20, title_font_size=24, legend_font_size=20)
-    fig.update_layout(height=FIGURE_HEIGHT if fig.layout.height is None else fig.layout.height * 1.3)
-    fig.update_traces(line_width=5, selector={"type": "scatter"})
-    fig.update_traces(marker_size=11, selector={"type": "scatter"})
-    return fig
+def for_projection(spec: dict) -> dict:
+    """A copy of a figure spec with type and lines big enough to read from the back of a lecture hall, at a fixed
+    height. A chart whose height follows its content (rows of text, the unrolled network) keeps that height, grown with
+    its type. The spec itself is left as it is (it may be cached or shown again)."""
+    layout = dict(spec["layout"])
+    layout["font"] = {**layout.get("font", {}), "size": 20}
+    layout["title"] = {**layout.get("title", {}), "font": {**layout.get("title", {}).get("font", {}), "size": 24}}
+    layout["legend"] = {**layout.get("legend", {}), "font": {**layout.get("legend", {}).get("font", {}), "size": 20}}
+    layout["height"] = FIGURE_HEIGHT if layout.get("height") is None else layout["height"] * 1.3
+    data = []
+    for trace in spec["data"]:
+        if trace.get("type") == "scatter":
+            trace = {**trace, "line": {**trace.get("line", {}), "width": 5}, "marker": {**trace.get("marker", {}), "size": 11}}
+        data.append(trace)
+    return {**spec, "data": data, "layout": layout}

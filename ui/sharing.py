@@ -25,16 +25,19 @@ class TrainingShare:
         self._last_seen: dict[int, float] = {}
         self._lock = threading.Lock()
 
-    def slice_seconds(self, session: int) -> float:
-        """Note that ``session`` is training now; the length of its next slice given everyone training lately."""
+    def slice_seconds(self, session: int, every: float | None = None) -> float:
+        """Note that ``session`` is training now; the length of its next slice given everyone training lately, when
+        sessions refresh every ``every`` seconds (default: the configured refresh; more on a crowded server)."""
+        every = every or self.refresh_seconds
         now = time.monotonic()
         with self._lock:
             self._last_seen[session] = now
             for key, seen in list(self._last_seen.items()):
-                if now - seen > 3 * self.refresh_seconds:  # paused, or the browser tab is gone
+                if now - seen > 3 * every:  # paused, or the browser tab is gone
                     del self._last_seen[key]
             active = len(self._last_seen)
-        return min(self.max_slice, self.slots * self.refresh_seconds * self.utilisation / active)
+        longest = self.max_slice * every / self.refresh_seconds
+        return min(longest, self.slots * every * self.utilisation / active)
 
     def stopped(self, session: int) -> None:
         with self._lock:

@@ -21,13 +21,17 @@ from rnn_core.probes import ProbeSnapshot, take_snapshot
 from rnn_core.tasks import Task, make_task
 from rnn_core.training import Trainer
 from ui import settings
+from ui.pacing import Pacing
 from ui.settings import SLICE_SECONDS
 from ui.sharing import TrainingShare
 
 EXPERIMENT = "experiment"  # the Experiment object
+PROGRESS_BOX = "progress_box"  # the sidebar container the session's timer redraws the progress in (this run's)
+LIVE_THIS_RUN = "live_this_run"  # whether this run's page drew a live view (its timer then refreshes the sidebar too)
 CONFIG_WIDGET_PREFIX = "cfg__"  # sidebar widgets: cfg__<section>__<field>
 FIRST_SLICE_SECONDS = 0.1  # the slice right after Train is short, so the first live update comes at once
 SHARE = TrainingShare(settings.TRAINING_SLOTS, settings.REFRESH_SECONDS, SLICE_SECONDS)  # one per server process
+PACING = Pacing(settings.REFRESH_SECONDS)  # how often live views refresh, given how many sessions watch (one per server)
 
 
 @dataclass
@@ -50,15 +54,18 @@ class Experiment:
     def task(self) -> Task:
         return self.trainer.task
 
-    def advance(self, seconds: float = SLICE_SECONDS, max_steps: int | None = None, only_while_running: bool = False) -> int:
+    def advance(
+        self, seconds: float = SLICE_SECONDS, max_steps: int | None = None, only_while_running: bool = False, every: float | None = None
+    ) -> int:
         """Train for about ``seconds`` (or ``max_steps``) under the lock; returns the steps done.
 
         ``only_while_running`` is for the timer: a Pause that arrived while this call waited for the lock wins.
+        ``every`` is how often the timer comes (the fair slice is a share of that time).
         """
-        timed = max_steps is None
+        timed, every = max_steps is None, every or settings.REFRESH_SECONDS
         if timed:
-            seconds = min(seconds, SHARE.slice_seconds(id(self)))
-        with SHARE.slot(timeout=settings.REFRESH_SECONDS if timed else None) as acquired:
+            seconds = min(seconds * every / settings.REFRESH_SECONDS, SHARE.slice_seconds(id(self), every))
+        with SHARE.slot(timeout=every if timed else None) as acquired:
             self.waiting = not acquired
             return self._advance(seconds, max_steps, only_while_running) if acquired else 0
 

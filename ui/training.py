@@ -1,20 +1,23 @@
-"""Train / Pause / Step / Reset, and the loop that trains while a page is open.
+"""Train / Pause / Step / Reset, and the refresh that trains a slice and shows the progress while a page is open.
 
-The loop is a fragment drawn by ``app.py`` in the sidebar, so it runs on every page:
-switching pages never stops training. Each tick trains for a short slice on plain
-objects under the experiment's lock, then shows the progress.
+Each session has one timer (a fragment's ``run_every``): the page's live view (ui/live.py), or on a page without one
+the sidebar's ticker. Every tick of it calls :func:`refresh`, which trains a short slice on plain objects under the
+experiment's lock and redraws the sidebar's progress, so switching pages never stops training. One timer, not two:
+each timed rerun costs the server's one interpreter, and a class of sessions ticking twice a second queued the
+clicks behind them.
 """
 
 from __future__ import annotations
 
 import math
+import time
 
 import streamlit as st
 
 from rnn_core.tasks import make_task
 from ui import settings
-from ui.settings import REFRESH_SECONDS, raise_hint
-from ui.state import Experiment, current_experiment
+from ui.settings import raise_hint
+from ui.state import LIVE_THIS_RUN, PACING, PROGRESS_BOX, Experiment, current_experiment
 
 STEP_SLICE = 10  # steps per press of "Step"
 
@@ -78,18 +81,48 @@ def progress(exp: Experiment) -> None:
 
 
 def training_panel() -> None:
-    """Controls, then a fragment that trains one slice per tick while running and shows the progress."""
-    exp = current_experiment()
-    controls(exp)
-    every = REFRESH_SECONDS if exp.running else None
+    """The controls, then the box the session's timer redraws the progress in (the page's live view, or the ticker)."""
+    controls(current_experiment())
+    st.session_state[PROGRESS_BOX] = st.container()
+    st.session_state[LIVE_THIS_RUN] = False
+
+
+def refresh_interval(exp: Experiment) -> float | None:
+    """Seconds between this session's refreshes while it trains (stretched on a crowded server); None when paused."""
+    return PACING.interval() if exp.running else None
+
+
+def refresh(exp: Experiment, every: float | None) -> None:
+    """One tick of the session's timer: train a slice while running, then show the progress in the sidebar.
+
+    The script's own time (not the slice's) is what the pacing counts. A run that stopped during the slice, or a load
+    that moved the pace by half or double, draws the whole page again: with the timer off, or at the new pace.
+    """
+    start, trained = time.perf_counter(), 0.0
+    if exp.running:
+        exp.advance(only_while_running=True, every=every)
+        trained = time.perf_counter() - start
+    with st.session_state[PROGRESS_BOX]:
+        progress(exp)
+    if every is None:
+        return
+    PACING.refreshed(id(exp), time.perf_counter() - start - trained)
+    if not exp.running:
+        PACING.stopped(id(exp))
+        st.rerun()  # the run diverged or reached its step during this slice: redraw everything, without the timer
+    elif PACING.should_redraw_at(every):
+        st.rerun()
+
+
+def sidebar_ticker() -> None:
+    """The session's timer on a page that drew no live view of its own (the lessons, Compare runs, a page with nothing
+    to show): it trains and shows the progress only."""
+    if st.session_state.get(LIVE_THIS_RUN):
+        return
+    every = refresh_interval(current_experiment())
 
     @st.fragment(run_every=every)
     def ticker() -> None:
-        live = current_experiment()  # a plain reference first; the slice runs on plain objects under its lock
-        if live.running:
-            live.advance(only_while_running=True)
-        progress(live)
-        if every and not live.running:
-            st.rerun()  # the run diverged during this slice: redraw everything, without the timers
+        refresh(current_experiment(), every)  # a plain reference first; the slice runs on plain objects under its lock
 
     ticker()

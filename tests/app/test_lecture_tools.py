@@ -166,7 +166,7 @@ def test_a_preset_builds_its_model_opens_its_page_and_trains_to_its_step(app, pr
         gain = app.sidebar.number_input(key=key("model", "init_value"))
         assert (gain.label, gain.value) == ("Gain of W_hh", preset.config.model.init_value)
     link = flat(app)
-    assert int(link.pop("steps", 0)) == exp.trainer.step  # the first slice may have trained already
+    assert int(link.pop("steps", 0)) <= exp.trainer.step  # written before the page's first slice trained
     assert link == config_to_params(preset.config)
 
 

@@ -1,0 +1,193 @@
+"""Figure builders: every spec, built from a real trained model's data, is a valid Plotly figure with the right data.
+
+The app draws specs without Plotly's validation (ui/charts.py), so this is where validation lives: each builder's
+output must construct a ``plotly.graph_objects.Figure``, which checks every property name and value.
+"""
+
+from __future__ import annotations
+
+import base64
+import inspect
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io
+import plotly.tools
+import pytest
+
+from rnn_core import figures
+from rnn_core.analysis import pca_2d
+from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig
+from rnn_core.lessons import scalar_relu_gradients
+from rnn_core.tasks import make_task
+from rnn_core.training import Trainer
+
+HELPERS = {"typed", "figure"}  # not builders
+
+
+def decode(array) -> np.ndarray:
+    if isinstance(array, dict):
+        values = np.frombuffer(base64.b64decode(array["bdata"]), array["dtype"])
+        return values.reshape([int(n) for n in array["shape"].split(",")]) if "shape" in array else values
+    return np.asarray(array)
+
+
+@pytest.fixture(scope="module")
+def text_model():
+    """A 2-layer LSTM trained a little on bracket text: gates, a cell state, several snapshots."""
+    config = ExperimentConfig(
+        task=TaskConfig(name="characters", text_source="brackets", seq_len=30), model=ModelConfig(cell="lstm", hidden_size=6, num_layers=2)
+    ).with_changes(train={"probe_every": 10})
+    trainer = Trainer(config, make_task(config.task))
+    trainer.run(30)
+    return trainer
+
+
+@pytest.fixture(scope="module")
+def adding_model():
+    """A bidirectional GRU on the adding problem: many-to-one, gate blocks, a reverse direction."""
+    config = ExperimentConfig(task=TaskConfig(name="adding", seq_len=10), model=ModelConfig(cell="gru", hidden_size=4, bidirectional=True))
+    trainer = Trainer(config, make_task(config.task))
+    trainer.run(5)
+    return trainer
+
+
+def every_spec(text_model, adding_model) -> dict[str, list[dict]]:
+    """Each builder on real data, the way the pages call it."""
+    snap, snaps, history = text_model.snapshots.latest, text_model.snapshots.items, text_model.history
+    task, probe = text_model.task, text_model.probe
+    labels = task.input_labels(probe.x[0])
+    chars = [task.vocab[int(c)] for c in probe.x[0]]
+    hidden = snap.hidden[1, 0]  # (T, H)
+    coords, explained = pca_2d(hidden)
+    adding = adding_model.snapshots.latest
+    relu = scalar_relu_gradients(10.0)
+    sine = Trainer(ExperimentConfig(task=TaskConfig(seq_len=8), model=ModelConfig(hidden_size=3)), make_task(TaskConfig(seq_len=8)))
+    predicted = sine.snapshots.latest.prediction
+    return {
+        "state_heatmap": [
+            figures.state_heatmap(hidden, "Hidden state h_t", "h", x_labels=labels),
+            figures.state_heatmap(snap.gates["forget"][0, 0], "Forget gate", "f", bounded=True),
+        ],
+        "gradient_norm_chart": [figures.gradient_norm_chart(snap.grad_norm_last[0], "Gradient", "‖∂L_T/∂h_t‖")],
+        "loss_curve": [
+            figures.loss_curve(
+                history.step.to_numpy(), history.loss.to_numpy(), np.array([s.step for s in snaps]), np.array([s.loss for s in snaps])
+            )
+        ],
+        "sequence_prediction_chart": [
+            figures.sequence_prediction_chart(
+                sine.task.input_labels(sine.probe.x[0]),
+                sine.probe.x[0, :, 0].numpy(),
+                sine.probe.y[0, :, 0].numpy(),
+                predicted[0, :, 0],
+                "Probe #1",
+            )
+        ],
+        "answers_chart": [figures.answers_chart(adding.target[:, 0], adding.prediction[:, 0], "The sum", "sum")],
+        "unit_lines": [figures.unit_lines(hidden, [0, 3], "Chosen units")],
+        "trajectory_2d": [figures.trajectory_2d(coords, explained, labels, "The path of h_t")],
+        "text_activation": [
+            figures.text_activation(chars, hidden[:, 0], "Unit 0 over the text"),
+            figures.text_activation(chars, snap.gates["forget"][0, 0, :, 1], "A gate", bounded=True),
+        ],
+        "per_step_bars": [
+            figures.per_step_bars(snap.step_loss, "Loss at each step", "L_t", labels),
+            figures.per_step_bars(adding.jacobian_radius[1], "ρ", "ρ", log=True),
+        ],
+        "over_training_heatmap": [
+            figures.over_training_heatmap([s.step for s in snaps], np.stack([s.grad_norm_last[0] for s in snaps]), "Over", "v")
+        ],
+        "gradient_profiles": [
+            figures.gradient_profiles(snap.grad_norm[0], snap.grad_norm_last[0], snap.loss_step, "Gradient reaching h_t")
+        ],
+        "clipping_chart": [
+            figures.clipping_chart(history.step.to_numpy(), history.grad_norm.to_numpy(), history.grad_norm_clipped.to_numpy(), 1.0),
+            figures.clipping_chart(history.step.to_numpy(), history.grad_norm.to_numpy(), history.grad_norm_clipped.to_numpy(), 0.0),
+        ],
+        "eigenvalue_plot": [
+            figures.eigenvalue_plot(snap.eigenvalues, "Eigenvalues"),
+            figures.eigenvalue_plot(adding.eigenvalues, "Blocks"),
+        ],
+        "gate_histograms": [figures.gate_histograms({g: v[0] for g, v in snap.gates.items() if g != "cell"}, "Gates")],
+        "overlay_lines": [
+            figures.overlay_lines({"run a": (history.step.to_numpy(), history.loss.to_numpy())}, "Training loss", "step", "loss"),
+            figures.overlay_lines({"depth": (np.arange(30), np.arange(30.0))}, "Depth", "t", "value", log_y=False),
+        ],
+        "vanishing_by_hand_chart": [figures.vanishing_by_hand_chart(relu["length L"].to_numpy(), relu["∂/∂h_0"].to_numpy(), 10.0)],
+        "unrolled_diagram": [figures.unrolled_diagram(2, True, 3, 4, 6, 4), figures.unrolled_diagram(1, False, 5, 1, 3, 1)],
+    }
+
+
+def test_every_builder_makes_a_valid_labelled_plotly_figure_from_real_data(text_model, adding_model):
+    specs = every_spec(text_model, adding_model)
+    builders = {name for name, f in inspect.getmembers(figures, inspect.isfunction) if f.__module__ == figures.__name__}
+    assert set(specs) == {b for b in builders if not b.startswith("_")} - HELPERS  # every builder is checked here
+    for name, built in specs.items():
+        for spec in built:
+            fig = go.Figure(spec)  # Plotly's full validation: every property name and value
+            assert fig.layout.title.text, name
+            assert fig.layout.template.layout.font.size == figures.LECTURE_TEMPLATE["layout"]["font"]["size"] >= 16
+            json.dumps(spec)  # plain data all the way down
+
+
+def test_what_the_app_sends_is_the_spec_itself(text_model, adding_model):
+    """ui.charts.show_figure wraps a spec without validating its values (go.Figure's private ``_validate=False``) and
+    st.plotly_chart writes it with the two calls below: the chart's JSON must be exactly the spec's."""
+    for built in every_spec(text_model, adding_model).values():
+        for spec in built:
+            sent = plotly.tools.return_figure_from_figure_or_data(go.Figure(spec, _validate=False), validate_figure=True)
+            assert json.loads(plotly.io.to_json(sent, validate=False)) == json.loads(json.dumps(spec))
+    go.Figure({"data": [{"type": "scatter", "mode": 42}]}, _validate=False)  # values unchecked: no error here
+    with pytest.raises(ValueError, match="mode"):
+        go.Figure({"data": [{"type": "scatter", "mode": 42}]})
+
+
+def test_typed_arrays_hold_the_values_and_their_precision():
+    values = np.array([[0.1, np.nan], [3.0, -2.5]])
+    spec = figures.typed(values)
+    assert spec["dtype"] == "f8" and spec["shape"] == "2, 2"
+    np.testing.assert_array_equal(decode(spec), values)
+    assert figures.typed(np.arange(3))["dtype"] == "i4" and decode(figures.typed(np.arange(3))).tolist() == [0, 1, 2]
+    assert figures.typed(np.float32([1.5]))["dtype"] == "f4"
+    assert figures.typed(["a", "b"]) == ["a", "b"]
+
+
+def test_state_heatmap_puts_units_on_rows_and_time_on_columns():
+    values = np.arange(12.0).reshape(4, 3)  # (T=4, H=3)
+    spec = figures.state_heatmap(values, "Hidden state h_t", "h")
+    heatmap, layout = spec["data"][0], spec["layout"]
+    np.testing.assert_array_equal(decode(heatmap["z"]), values.T)
+    assert decode(heatmap["x"]).tolist() == [1, 2, 3, 4]
+    assert heatmap["zmid"] == 0
+    assert layout["title"]["text"] == "Hidden state h_t"
+    assert layout["xaxis"]["title"]["text"] == "time step t" and layout["yaxis"]["title"]["text"] == "hidden unit"
+
+
+def test_bounded_heatmap_spans_zero_to_one_and_short_inputs_label_the_axis():
+    spec = figures.state_heatmap(np.full((2, 2), 0.5), "Forget gate f_t", "f", bounded=True, x_labels=["(", ")"])
+    assert (spec["data"][0]["zmin"], spec["data"][0]["zmax"]) == (0.0, 1.0)
+    assert spec["layout"]["xaxis"]["ticktext"] == ["(", ")"]
+    assert "ticktext" not in figures.state_heatmap(np.zeros((2, 2)), "x", "h", x_labels=["12.50", "3.00"])["layout"]["xaxis"]
+
+
+def test_state_heatmap_rejects_other_shapes():
+    with pytest.raises(ValueError, match=r"shape \(3,\)"):
+        figures.state_heatmap(np.zeros(3), "x", "h")
+
+
+def test_gradient_chart_is_logarithmic_and_says_when_it_leaves_zeros_out():
+    spec = figures.gradient_norm_chart(np.array([0.0, 1e-3, 1e-1, 1.0]), "Gradient")
+    assert spec["layout"]["yaxis"]["type"] == "log"
+    assert decode(spec["data"][0]["x"]).tolist() == [2, 3, 4]
+    assert "1 step(s)" in spec["layout"]["title"]["subtitle"]["text"]
+    assert "subtitle" not in figures.gradient_norm_chart(np.ones(3), "Gradient")["layout"]["title"]
+
+
+def test_the_clipping_threshold_is_drawn_only_when_clipping_is_on():
+    on = figures.clipping_chart(np.arange(3), np.array([5.0, 0.5, 2.0]), np.array([1.0, 0.5, 1.0]), 1.0)
+    assert [t["name"] for t in on["data"]] == ["before clipping", "after clipping (what the optimiser used)"]
+    assert on["layout"]["shapes"][0]["y0"] == 1.0 and on["layout"]["annotations"][0]["text"] == "clip at 1"
+    off = figures.clipping_chart(np.arange(3), np.ones(3), np.ones(3), 0.0)
+    assert len(off["data"]) == 1 and "shapes" not in off["layout"]
