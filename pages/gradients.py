@@ -56,12 +56,10 @@ def draw(exp: Experiment) -> None:
     radius = max(float(np.abs(v).max()) for v in eig.values())
     left, right = st.columns(2)
     show_figure(eigenvalue_plot(eig, f"Eigenvalues of W_hh (largest |λ| = {radius:.2f})"), left)
-    history = exp.trainer.history
-    if len(history):
-        clip = exp.config.train.clip_norm
-        show_figure(
-            clipping_chart(history.step.to_numpy(), history.grad_norm.to_numpy(), history.grad_norm_clipped.to_numpy(), clip), right
-        )
+    records = exp.trainer.records
+    if len(records):
+        steps, norms, clipped = records.column("step").astype(int), records.column("grad_norm"), records.column("grad_norm_clipped")
+        show_figure(clipping_chart(steps, norms, clipped, exp.config.train.clip_norm), right)
     else:
         right.info("Train for a few steps to see the gradient norm at every step, before and after clipping.")
 

@@ -23,21 +23,21 @@ sample = st.radio(
 
 def draw(exp: Experiment) -> None:
     trainer = exp.trainer
-    history = trainer.history
+    records = trainer.records  # columns of numbers; a DataFrame only for the download
     cols = st.columns(4)
     cols[0].metric("Step", f"{trainer.step:,}")
-    cols[1].metric("Loss", f"{history.loss.iloc[-1]:.4g}" if len(history) else "–")
+    cols[1].metric("Loss", f"{records.column('loss')[-1]:.4g}" if len(records) else "–")
     if exp.task.kind == "classification":
-        cols[2].metric("Accuracy", f"{history.accuracy.iloc[-1]:.0%}" if len(history) else "–")
+        cols[2].metric("Accuracy", f"{records.column('accuracy')[-1]:.0%}" if len(records) else "–")
     cols[3].metric("Parameters", f"{count_parameters(trainer.model):,}")
 
-    if len(history):
+    if len(records):
         snaps = trainer.snapshots.items
         fig = loss_curve(
-            history.step.to_numpy(), history.loss.to_numpy(), np.array([s.step for s in snaps]), np.array([s.loss for s in snaps])
+            records.column("step").astype(int), records.column("loss"), np.array([s.step for s in snaps]), np.array([s.loss for s in snaps])
         )
         show_figure(fig)
-        csv_download("Training history", lambda: history, f"training_history_step-{trainer.step}", key="history_csv")
+        csv_download("Training history", lambda: trainer.history, f"training_history_step-{trainer.step}", key="history_csv")
     else:
         st.info("Press **Train** (or **Step**) in the sidebar: the loss curve appears here as the model learns.")
 

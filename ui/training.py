@@ -61,8 +61,8 @@ def controls(exp: Experiment) -> None:
 
 def progress(exp: Experiment) -> None:
     trainer = exp.trainer
-    history = trainer.history
-    loss = history.loss.iloc[-1] if len(history) else math.nan
+    records = trainer.records  # the numeric table, not a DataFrame: this runs on every refresh
+    loss = float(records.column("loss")[-1]) if len(records) else math.nan
     left, right = st.columns([2, 3])  # the loss needs the room: 0.00123
     left.metric("Step", f"{trainer.step:,}")
     right.metric("Loss", "–" if math.isnan(loss) else f"{loss:.3g}")
