@@ -45,7 +45,7 @@ def draw(exp: Experiment) -> None:
         for col, (name, values) in zip(columns, panels[start : start + 2]):
             title = GATE_TITLES.get(name, "Cell state c_t: the long-term memory")
             show_figure(state_heatmap(values[row, i], title, name, bounded=name in BOUNDED_GATES, x_labels=labels), col)
-    directions = exp.trainer.model.num_directions
+    directions = exp.trainer.structure.num_directions
     rows = export_rows(next(iter(snap.gates.values())), row)
     label = "Gates, every layer and sequence" if len(rows) == len(snap.hidden) else f"Gates, layer {choice.layer + 1}"
     csv_download(label, lambda: gates_table(snap, directions, rows), f"gates_step-{snap.step}", key="gates_csv")

@@ -18,7 +18,7 @@ st.markdown(
     "The loss at one step τ shows it best: the whole loss gives every h_t a direct term of its own."
 )
 exp = current_experiment()
-if not exp.trainer.model.recurrent:
+if not exp.trainer.structure.recurrent:
     st.info("The windowing MLP has no recurrence, so no gradient through time. Choose a recurrent cell in the sidebar.")
     stop_page()
 layer = st.selectbox("Layer", range(exp.config.model.num_layers), format_func=lambda i: f"layer {i + 1}", key="grad_layer")
@@ -26,10 +26,10 @@ layer = st.selectbox("Layer", range(exp.config.model.num_layers), format_func=la
 
 def draw(exp: Experiment) -> None:
     snap = replay_snapshot(exp, "grad_replay")
-    row = layer * exp.trainer.model.num_directions  # the forward direction
+    row = layer * exp.trainer.structure.num_directions  # the forward direction
     title = f"Gradient reaching each h_t (layer {layer + 1}, training step {snap.step:,})"
     show_figure(gradient_profiles(snap.grad_norm[row], snap.grad_norm_last[row], snap.loss_step, title))
-    directions = exp.trainer.model.num_directions
+    directions = exp.trainer.structure.num_directions
     csv_download(
         "Gradient norms at every step", lambda: gradients_table(snap, directions), f"gradient_norms_step-{snap.step}", key="grad_csv"
     )

@@ -9,6 +9,7 @@ from rnn_core.lessons import hello_step
 from rnn_core.tasks import make_task
 from rnn_core.training import Trainer
 from ui.charts import show_figure
+from ui.state import SERVICE
 
 TRAINED = "hello_trainer"  # this page's own model, kept in the session
 
@@ -59,9 +60,11 @@ st.subheader("Train until it spells hello")
 c = st.columns([1, 1, 2])
 steps = int(c[0].number_input("Steps", 10, 2000, 300, 10, key="hello_steps"))
 if c[1].button("Train", key="hello_train", type="primary"):
-    trainer = Trainer(config, make_task(config.task))
-    trainer.run(steps)
-    st.session_state[TRAINED] = trainer
+    with st.spinner(f"Training {steps} steps…"):  # in the training processes, like every model the app trains
+        run = SERVICE.start(config, make_task(config.task))
+        SERVICE.go(run, running=True, stop_at=steps)
+        run.wait(lambda r: r.step >= steps or not r.running, 120)
+    st.session_state[TRAINED] = run
 trainer = st.session_state.get(TRAINED)
 if trainer is None or trainer.config != config:
     st.info("Press **Train** to train this model with Adam (learning rate 0.05), then sample from it.")

@@ -19,7 +19,7 @@ st.markdown(
     "count, or hold a value for many steps: that is the network's memory at work."
 )
 exp = current_experiment()
-if not exp.trainer.model.recurrent:
+if not exp.trainer.structure.recurrent:
     st.info("The windowing MLP keeps no state from step to step, so there is no h_t to show. Choose a recurrent cell in the sidebar.")
     stop_page()
 
@@ -35,7 +35,7 @@ def draw(exp: Experiment) -> None:
     labels = task.input_labels(probe.x[i])
     where = f"layer {choice.layer + 1}" + (", reverse" if choice.direction else "") + f", step {snap.step:,}"
     show_figure(state_heatmap(values, f"Hidden state h_t of every unit ({where})", "h", x_labels=labels))
-    directions, rows = exp.trainer.model.num_directions, export_rows(snap.hidden, row)
+    directions, rows = exp.trainer.structure.num_directions, export_rows(snap.hidden, row)
     csv_download(
         "Hidden states, every layer and sequence" if len(rows) == len(snap.hidden) else f"Hidden states, {where}",
         lambda: hidden_states_table(snap, directions, rows),

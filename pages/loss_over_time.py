@@ -22,12 +22,12 @@ else:
         "The loss L_t at each step t of the fixed probe sequences, averaged over them. Early steps have little context to "
         "go on; watch which steps the model learns first, and whether late steps catch up."
     )
-if not exp.trainer.model.recurrent:
+if not exp.trainer.structure.recurrent:
     st.caption("The windowing MLP is shown from its training history only: it has no probe snapshots.")
 
 
 def draw(exp: Experiment) -> None:
-    if not exp.trainer.model.recurrent:
+    if not exp.trainer.structure.recurrent:
         st.info("Choose a recurrent cell in the sidebar to see the loss at every step.")
         return
     snap = replay_snapshot(exp, "loss_replay")

@@ -29,7 +29,7 @@ def draw(exp: Experiment) -> None:
     cols[1].metric("Loss", f"{records.column('loss')[-1]:.4g}" if len(records) else "–")
     if exp.task.kind == "classification":
         cols[2].metric("Accuracy", f"{records.column('accuracy')[-1]:.0%}" if len(records) else "–")
-    cols[3].metric("Parameters", f"{count_parameters(trainer.model):,}")
+    cols[3].metric("Parameters", f"{count_parameters(trainer.structure):,}")
 
     if len(records):
         snaps = trainer.snapshots.items
@@ -41,9 +41,8 @@ def draw(exp: Experiment) -> None:
     else:
         st.info("Press **Train** (or **Step**) in the sidebar: the loss curve appears here as the model learns.")
 
-    with exp.lock, torch.no_grad():
-        probe = trainer.probe
-        prediction, _ = trainer.model(probe.x)  # the model as it is now, on the fixed probe batch
+    probe = trainer.probe
+    prediction = torch.from_numpy(trainer.prediction)  # the model's answers on the fixed probe batch, as last reported
     task, i = exp.task, min(sample, len(probe.x) - 1)
     st.subheader("Answers on the probe sequences")
     if task.kind == "classification":
@@ -61,8 +60,8 @@ def draw(exp: Experiment) -> None:
 
 live_view(draw)
 
-with st.expander(f"The model: {CELL_TITLES[exp.config.model.cell]}, {count_parameters(exp.trainer.model):,} parameters"):
-    st.dataframe(parameter_table(exp.trainer.model), width="stretch", hide_index=True)
+with st.expander(f"The model: {CELL_TITLES[exp.config.model.cell]}, {count_parameters(exp.trainer.structure):,} parameters"):
+    st.dataframe(parameter_table(exp.trainer.structure), width="stretch", hide_index=True)
     loss_name = "cross-entropy" if exp.task.kind == "classification" else "mean squared error"
     st.caption(f"Loss: {loss_name}, averaged over the steps that count. Probe batch: {exp.config.train.probe_batch} fixed sequences.")
     if math.isfinite(exp.steps_per_second) and exp.steps_per_second:

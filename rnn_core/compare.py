@@ -45,12 +45,14 @@ class RunSummary:
         return int(self.history.step.iloc[-1]) if len(self.history) else 0
 
 
-def summarise(trainer: Trainer, label: str | None = None) -> RunSummary:
-    """A summary of a trainer as it is now (the final snapshot is taken at its current step)."""
+def summarise(trainer: Trainer, label: str | None = None, final: ProbeSnapshot | None = None) -> RunSummary:
+    """A summary of a trainer (or a run's mirror) as it is now: its history, and ``final``, its insides at its current
+    step (taken here when not given)."""
     config = trainer.config
     if label is None:
         label = f"{CELL_TITLES[config.model.cell]}, H={config.model.hidden_size}, seed {config.seed}, {trainer.step:,} steps"
-    final = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step) if trainer.model.recurrent else None
+    if final is None and trainer.model.recurrent:
+        final = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step)
     return RunSummary(label, config, trainer.history.copy(), final)
 
 
@@ -68,13 +70,22 @@ def unique_labels(runs: list[RunSummary]) -> list[RunSummary]:
     return out
 
 
-def train_cells(config: ExperimentConfig, task: Task, steps: int, cells=("rnn_tanh", "lstm", "gru")) -> list[RunSummary]:
-    """The same task, seed and training settings with each cell in turn, ``steps`` steps each (fewer if a run diverges)."""
-    if not 1 <= steps <= 5000:
-        raise ValueError(f"steps must be between 1 and 5000, got {steps}")
+CELLS_COMPARED = ("rnn_tanh", "lstm", "gru")
+MAX_COMPARED_STEPS = 5000
+
+
+def compared_configs(config: ExperimentConfig, steps: int, cells=CELLS_COMPARED) -> list[tuple[str, ExperimentConfig]]:
+    """The same task, seed and training settings with each cell in turn: (label, configuration) for each."""
+    if not 1 <= steps <= MAX_COMPARED_STEPS:
+        raise ValueError(f"steps must be between 1 and {MAX_COMPARED_STEPS}, got {steps}")
+    return [(f"{CELL_TITLES[cell]} (seed {config.seed})", config.with_changes(model={"cell": cell})) for cell in cells]
+
+
+def train_cells(config: ExperimentConfig, task: Task, steps: int, cells=CELLS_COMPARED) -> list[RunSummary]:
+    """Each cell trained ``steps`` steps here, in turn (fewer if a run diverges), summarised: for a notebook."""
     runs = []
-    for cell in cells:
-        trainer = Trainer(config.with_changes(model={"cell": cell}), task)
+    for label, cell_config in compared_configs(config, steps, cells):
+        trainer = Trainer(cell_config, task)
         trainer.run(steps)
-        runs.append(summarise(trainer, f"{CELL_TITLES[cell]} (seed {config.seed})"))
+        runs.append(summarise(trainer, label))
     return runs

@@ -115,6 +115,12 @@ class SnapshotStore:
         if self.nbytes > self.max_bytes:
             self.items = [self.items[-1]]
 
+    def copy(self) -> SnapshotStore:
+        """A store of the same snapshots (shared: a snapshot is never changed) that goes on on its own."""
+        other = SnapshotStore(self.max_bytes)
+        other.items = list(self.items)
+        return other
+
     @property
     def nbytes(self) -> int:
         return sum(s.nbytes for s in self.items)

@@ -12,6 +12,7 @@ they were after the last good step.
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 import time
@@ -114,6 +115,23 @@ class Trainer:
         self.snapshots = SnapshotStore(self.snapshots.max_bytes)
         if self.model.recurrent:
             self.snapshot()
+
+    def clone(self) -> Trainer:
+        """An independent trainer at this very step: the same weights, optimiser state, data stream, history and
+        snapshots, so that both go on exactly as this one would (a shared run that a student leaves at this step).
+
+        The task, the probe batch and the snapshots are shared, not copied: nothing changes them in place.
+        """
+        twin = copy.copy(self)
+        twin.model = copy.deepcopy(self.model)
+        twin.params = [p for p in twin.model.parameters() if p.requires_grad]
+        twin.optimizer = make_optimizer(self.config, twin.params)
+        twin.optimizer.load_state_dict(copy.deepcopy(self.optimizer.state_dict()))
+        twin.generator = torch.Generator().set_state(self.generator.get_state())
+        twin.records = self.records.truncated(len(self.records))
+        twin.snapshots = self.snapshots.copy()
+        twin._pending = list(self._pending)  # batches are never changed in place; the carried state is replaced, not changed
+        return twin
 
     def snapshot(self) -> ProbeSnapshot:
         """Take (and keep) a probe snapshot of the current model."""

@@ -21,6 +21,7 @@ import contextlib
 import json
 import random
 import statistics
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -62,6 +63,8 @@ class Student:
     page_hash: str = ""
     query: str = ""
     timers: dict[str, float] = field(default_factory=dict)  # fragment id -> interval, as the server announced them
+    most_timers: int = 0  # the most timers this tab ran at once (the app means one per session)
+    captions: set[str] = field(default_factory=set)  # what the sidebar's status line said
     cached: set[str] = field(default_factory=set)
     runs: list[Run] = field(default_factory=list)
     _ws: object = None
@@ -131,6 +134,7 @@ class Student:
             self.query = msg.page_info_changed.query_string
         elif kind == "auto_rerun":
             self.timers[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+            self.most_timers = max(self.most_timers, len(self.timers))
         elif kind == "stop_auto_rerun":
             for fragment in msg.stop_auto_rerun.fragment_ids:
                 self.timers.pop(fragment, None)
@@ -154,6 +158,8 @@ class Student:
             self.exceptions.append(f"{element.exception.type}: {element.exception.message}"[:300])
         elif kind == "button":
             self.buttons[element.button.label] = (element.button.id, element.button.disabled)
+        elif kind == "markdown" and msg.metadata.delta_path[:1] == [SIDEBAR] and element.markdown.body.startswith(("training", "paused")):
+            self.captions.add(element.markdown.body.split(" · ")[-1][:80] if " · " in element.markdown.body else element.markdown.body[:80])
         elif kind == "metric" and element.metric.label == "Step" and msg.metadata.delta_path[:1] == [SIDEBAR]:
             self.steps.append((time.monotonic(), int(element.metric.body.replace(",", ""))))
 
@@ -178,8 +184,9 @@ class Student:
 
     # ---- a student's session ------------------------------------------------------------------------------------------
 
-    async def attend(self, seconds: float, switch_every: float, pages: list[str], run_timeout: float = 30.0) -> None:
-        """Open the link, press Train, change page every ``switch_every`` seconds; stop after ``seconds``."""
+    async def attend(self, seconds: float, switch_every: float, pages: list[str], run_timeout: float = 30.0, train: bool = True) -> None:
+        """Open the link, press Train (unless not ``train``), change page every ``switch_every`` seconds; stop after
+        ``seconds``."""
         stop_at = time.monotonic() + seconds
         origin = self.url.replace("ws://", "http://")
         async with websockets.connect(
@@ -191,7 +198,8 @@ class Student:
             try:
                 first = await self._rerun("first")
                 await self._wait_done(first, run_timeout)
-                await self._press_train(run_timeout)
+                if train:
+                    await self._press_train(run_timeout)
                 turn = self.number
                 while time.monotonic() < stop_at:
                     await asyncio.sleep(min(switch_every, max(0.0, stop_at - time.monotonic())))
@@ -237,7 +245,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def _class(url: str, links: list[str], seconds: float, switch_every: float, pages: list[str], arrive_within: float) -> list[Student]:
+async def _class(
+    url: str, links: list[str], seconds: float, switch_every: float, pages: list[str], arrive_within: float, train: bool
+) -> list[Student]:
     students = [Student(url, link=link, number=i) for i, link in enumerate(links)]
     for s in students:
         s.query = s.link
@@ -245,10 +255,29 @@ async def _class(url: str, links: list[str], seconds: float, switch_every: float
 
     async def arrive(s: Student) -> None:
         await asyncio.sleep(rng.uniform(0, arrive_within))
-        await s.attend(seconds, switch_every, pages)
+        await s.attend(seconds, switch_every, pages, train=train)
 
     await asyncio.gather(*(arrive(s) for s in students), return_exceptions=False)
     return students
+
+
+def _in_own_thread(work):
+    """``work()`` on a thread of its own: the caller's thread may run an event loop already (Playwright's sync API
+    does), and asyncio runs one loop per thread."""
+    out = {}
+
+    def run() -> None:
+        try:
+            out["value"] = work()
+        except BaseException as e:  # handed to the caller's thread, which raises it
+            out["error"] = e
+
+    thread = threading.Thread(target=run, name="simulated-class")
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
 
 
 def run_class(
@@ -260,6 +289,7 @@ def run_class(
     switch_every: float = 15.0,
     pages: list[str] | None = None,
     arrive_within: float = 5.0,
+    train: bool = True,
 ) -> dict:
     """``students`` clients on ``url`` (http://127.0.0.1:PORT): all open ``link`` (or, with ``own_models``, the link with a
     seed of their own), press Train and change page every ``switch_every`` s. Returns what they saw."""
@@ -268,7 +298,7 @@ def run_class(
     links = ["&".join(base + ([f"seed={i + 1}"] if own_models else [])) for i in range(students)]
     pages = pages if pages is not None else ["gradients", "hidden_states", ""]
     started, cpu = time.monotonic(), time.process_time()
-    crowd = asyncio.run(_class(ws_url, links, seconds, switch_every, pages, arrive_within))
+    crowd = _in_own_thread(lambda: asyncio.run(_class(ws_url, links, seconds, switch_every, pages, arrive_within, train)))
     rates = [s.steps_per_second() for s in crowd]
     switches = [t for s in crowd for t in s.switches]
     return {
@@ -286,6 +316,8 @@ def run_class(
         "exceptions": sorted({e for s in crowd for e in s.exceptions}),
         "presses": sum(s.presses for s in crowd),
         "never_pressed": sum(s.train_pressed_at is None for s in crowd),
+        "most_timers_per_session": max((s.most_timers for s in crowd), default=0),
+        "saw_a_shared_run": sum(any("shared run" in c for c in s.captions) for s in crowd),
     }
 
 

@@ -53,6 +53,18 @@ def area_of(stack: str) -> str:
     return "other"
 
 
+def thread_of(stack: str) -> str:
+    """The kind of server thread a sample was in: the event loop (websockets, message queues), a session's script
+    run, or the thread that reads the training processes' reports."""
+    if "script_runner.py" in stack:
+        return "script runs"
+    if "_listen" in stack:
+        return "training reports"
+    if "asyncio" in stack or "uvicorn" in stack or "starlette" in stack:
+        return "event loop"
+    return "other"
+
+
 def caller_of(stack: str) -> str:
     """Which of the project's own functions the sample was under (the innermost one), e.g. ``ui/training.py:advance``."""
     for frame in reversed(stack.split(";")):
@@ -83,8 +95,8 @@ def main() -> None:
             [
                 str(Path(sys.executable).with_name("py-spy")),
                 "record",
-                "--gil",
-                "--subprocesses",
+                "--gil",  # the server process only: its training processes have interpreters of their own
+                "--threads",
                 "--format",
                 "raw",
                 "--rate",
@@ -100,16 +112,20 @@ def main() -> None:
             capture_output=True,
         )
         load.join()
-        areas, callers = collections.Counter(), collections.Counter()
+        areas, callers, threads = collections.Counter(), collections.Counter(), collections.Counter()
         for line in out.read_text().splitlines():
             stack, _, n = line.rpartition(" ")
             areas[area_of(stack)] += int(n)
             callers[caller_of(stack)] += int(n)
+            threads[thread_of(stack)] += int(n)
     total = sum(areas.values()) or 1
     print(json.dumps(result))
     print(f"GIL samples: {total} (by library, innermost frame)")
     for area, n in areas.most_common():
         print(f"  {area:30s} {100 * n / total:5.1f} %")
+    print("by thread:")
+    for thread, n in threads.most_common():
+        print(f"  {thread:30s} {100 * n / total:5.1f} %")
     print("by the project's own code they ran under:")
     for caller, n in callers.most_common(15):
         print(f"  {caller:60s} {100 * n / total:5.1f} %")

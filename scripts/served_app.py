@@ -55,6 +55,13 @@ class AppServer:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def server_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment for a served app, without the tests' in-process training (tests/conftest.py): a
+    served app trains in worker processes unless ``extra`` says otherwise."""
+    env = {k: v for k, v in os.environ.items() if k != "RNN_EXPLORER_TRAINING_SLOTS"}
+    return {**env, **(extra or {})}
+
+
 @contextmanager
 def serve_app(log=subprocess.DEVNULL, timeout: float = 90, env: dict[str, str] | None = None) -> Iterator[AppServer]:
     """`streamlit run app.py` with the project's own .streamlit/config.toml on loopback; yields it once healthy.
@@ -77,9 +84,7 @@ def serve_app(log=subprocess.DEVNULL, timeout: float = 90, env: dict[str, str] |
         "--server.fileWatcherType",
         "none",
     ]
-    server = subprocess.Popen(
-        cmd, cwd=ROOT, start_new_session=True, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
-    )
+    server = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=log, stderr=subprocess.STDOUT, env=server_environment(env))
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -3,8 +3,15 @@
 One torch thread: the models here are small, and on a 2-core machine two threads
 spin-waiting beside any other busy process (a second test worker, the CI host's
 own load) can make a step ten to a hundred times slower.
+
+Sessions in this process (AppTest) train in the process itself, only when a page refreshes: no worker processes,
+so that a test says exactly how far training went. Servers started for the browser tests use worker processes, as
+the app does (scripts/served_app.py leaves this variable out of their environment).
 """
+
+import os
 
 import torch
 
+os.environ["RNN_EXPLORER_TRAINING_SLOTS"] = "0"
 torch.set_num_threads(1)

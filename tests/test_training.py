@@ -50,6 +50,28 @@ def test_same_seed_same_curve_bit_for_bit_however_sliced(model, train):
     assert other.history.loss.tolist() != a.history.loss.tolist()
 
 
+@pytest.mark.parametrize(
+    "model,train",
+    [
+        (ModelConfig(cell="lstm", hidden_size=8, num_layers=2, dropout=0.2), {"optimizer": "adam"}),
+        (ModelConfig(cell="gru", hidden_size=8), {"tbptt": 5, "optimizer": "sgd", "lr": 0.05}),
+    ],
+)
+def test_a_clone_goes_on_exactly_as_its_original_would_and_leaves_it_alone(model, train):
+    """A student who leaves a shared run at step 30 continues on a clone: it must be the same run from there."""
+    original, reference = trainer(model=model, probe_every=10, **train), trainer(model=model, probe_every=10, **train)
+    original.run(30)
+    twin = original.clone()
+    twin.run(20)  # the clone trains on its own first: the original must not move
+    assert original.step == 30 and len(original.history) == 30
+    original.run(20)
+    reference.run(50)
+    for t in (twin, original):
+        assert t.history.loss.tolist() == reference.history.loss.tolist()  # exact equality, not closeness
+        assert all(torch.equal(p, q) for p, q in zip(weights(t), weights(reference)))
+        assert t.snapshots.steps == reference.snapshots.steps
+
+
 def test_history_is_a_tidy_table_of_every_step():
     t = trainer(task=TaskConfig(name="copy", delay=4), model=ModelConfig(cell="gru", hidden_size=8), clip_norm=0.5)
     t.run(7)

@@ -13,7 +13,7 @@ import streamlit as st
 from rnn_core.checkpoints import read_checkpoint, restore_trainer, save_checkpoint
 from ui import settings
 from ui.sidebar import USER_COLUMN, USER_COLUMNS, USER_TEXT, revert_widgets
-from ui.state import Experiment, current_experiment
+from ui.state import SERVICE, Experiment, current_experiment
 
 UPLOAD = "upload_checkpoint"
 OUTCOME = "checkpoint_outcome"  # (kind, message) of the last load, shown until the next one
@@ -27,8 +27,8 @@ def checkpoint_file_name(exp: Experiment) -> str:
 
 
 def _download(exp: Experiment) -> bytes:
-    with exp.lock:
-        return save_checkpoint(exp.trainer)
+    with exp.trainer.holding() as run:  # its step, history and weights from one report
+        return save_checkpoint(run)
 
 
 def _load() -> None:
@@ -39,16 +39,18 @@ def _load() -> None:
     exp = current_experiment()
     try:
         checkpoint = read_checkpoint(upload.getvalue())
-        trainer = restore_trainer(checkpoint, check=settings.LIMITS.check)
+        trainer = restore_trainer(checkpoint, check=settings.LIMITS.check)  # every check, before anything changes
     except ValueError as e:
         st.session_state[OUTCOME] = ("error", f"{upload.name} was not loaded: {e}. Your current model is unchanged.")
         return
+    restore = {"state_dict": checkpoint.state_dict, "step": checkpoint.step, "rows": checkpoint.history}
+    run = SERVICE.start(trainer.config, trainer.task, restore=restore)
     if checkpoint.user_text is not None:
         st.session_state[USER_TEXT] = checkpoint.user_text
     if checkpoint.user_series is not None:
         st.session_state[USER_COLUMNS] = {checkpoint.column: checkpoint.user_series}
         st.session_state[USER_COLUMN] = checkpoint.column
-    exp.replace_trainer(trainer)
+    exp.replace_trainer(run)
     revert_widgets(trainer.config)
     st.session_state[OUTCOME] = ("success", f"Loaded {upload.name}: trained for {trainer.step:,} steps.")
 

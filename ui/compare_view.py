@@ -9,10 +9,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from rnn_core.compare import RunSummary, summarise, train_cells
+from rnn_core.compare import RunSummary, compared_configs, summarise
 from rnn_core.figures import overlay_lines
 from ui.charts import show_figure
-from ui.state import Experiment
+from ui.state import SERVICE, Experiment
+
+COMPARE_SECONDS = 600.0  # the longest the three-cell comparison waits for its runs
 
 
 def run_controls(exp: Experiment) -> None:
@@ -21,15 +23,30 @@ def run_controls(exp: Experiment) -> None:
     steps = cols[0].number_input("Steps per run", 10, 2000, 300, step=50, key="compare_steps")
     if cols[1].button("Compare RNN, LSTM and GRU", key="compare_cells", type="primary"):
         with st.spinner(f"Training three models for {steps} steps each…"):
-            runs = train_cells(exp.config, exp.task, int(steps))
+            runs = train_side_by_side(exp, int(steps))
         with exp.lock:  # runs also change when a trained model is replaced, under the lock
             exp.keep_runs(runs)
     if cols[2].button("Keep the current run", key="compare_keep", disabled=exp.trainer.step == 0):
         with exp.lock:
-            exp.keep_runs([summarise(exp.trainer)])
+            exp.keep_runs([exp.summary()])
     if exp.runs and cols[3].button("Clear", key="compare_clear"):
         with exp.lock:
             exp.runs = []
+
+
+def train_side_by_side(exp: Experiment, steps: int) -> list[RunSummary]:
+    """A plain RNN, an LSTM and a GRU on the session's task and seed, trained ``steps`` steps side by side in the
+    training processes (not in the server), summarised and let go."""
+    mirrors = [(label, SERVICE.start(config, exp.task)) for label, config in compared_configs(exp.config, steps)]
+    for _, mirror in mirrors:
+        SERVICE.go(mirror, running=True, stop_at=steps)
+    runs = []
+    for label, mirror in mirrors:
+        mirror.wait(lambda m: m.step >= steps or not m.running, COMPARE_SECONDS)
+        final = SERVICE.snapshot_now(mirror) if mirror.model.recurrent else None
+        runs.append(summarise(mirror, label, final=final))
+        SERVICE.drop(mirror)
+    return runs
 
 
 def chosen_runs(exp: Experiment, key: str) -> list[RunSummary]:

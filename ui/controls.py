@@ -24,7 +24,7 @@ class Selection:
 
 def sequence_layer_direction(exp: Experiment, prefix: str) -> Selection:
     """Three widgets in a row, keyed ``<prefix>_sample``, ``<prefix>_layer``, ``<prefix>_direction`` (the last only when bidirectional)."""
-    config, directions = exp.config, exp.trainer.model.num_directions
+    config, directions = exp.config, exp.trainer.structure.num_directions
     cols = st.columns(3)
     sample = cols[0].selectbox("Probe sequence", range(config.train.probe_batch), format_func=lambda i: f"#{i + 1}", key=f"{prefix}_sample")
     layer = cols[1].selectbox("Layer", range(config.model.num_layers), format_func=lambda i: f"layer {i + 1}", key=f"{prefix}_layer")

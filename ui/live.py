@@ -7,12 +7,13 @@ keeps the sidebar's progress ticking, rather than with ``st.stop()``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import streamlit as st
 
 from ui.state import LIVE_THIS_RUN, Experiment, current_experiment
-from ui.training import refresh, refresh_interval, sidebar_ticker
+from ui.training import refresh, refresh_interval, refreshed, sidebar_ticker
 
 
 def live_view(draw: Callable[[Experiment], None]) -> None:
@@ -22,9 +23,10 @@ def live_view(draw: Callable[[Experiment], None]) -> None:
 
     @st.fragment(run_every=every)
     def view() -> None:
-        live = current_experiment()
+        start, live = time.thread_time(), current_experiment()
         refresh(live, every)
         draw(live)
+        refreshed(live, every, time.thread_time() - start)
 
     view()
 

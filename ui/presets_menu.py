@@ -7,7 +7,6 @@ import streamlit as st
 
 from rnn_core.presets import PRESETS, PRESETS_BY_KEY, Preset
 from rnn_core.tasks import make_task
-from rnn_core.training import Trainer
 from ui.sidebar import revert_widgets
 from ui.state import Experiment
 
@@ -16,7 +15,7 @@ GO_TO_PAGE = "preset_page"  # set by a preset's button, followed by app.py once 
 
 def start_preset(exp: Experiment, preset: Preset) -> None:
     """A button's callback: runs before any widget is drawn, so the sidebar shows the preset's settings at once."""
-    exp.replace_trainer(Trainer(preset.config, make_task(preset.config.task)), preset=preset.key)
+    exp.replace_trainer(exp.fresh(preset.config, make_task(preset.config.task)), preset=preset.key)
     revert_widgets(preset.config)
     exp.train_to(preset.steps)
     st.session_state[GO_TO_PAGE] = preset.page

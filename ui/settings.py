@@ -2,9 +2,13 @@
 
 Refresh:
   RNN_EXPLORER_REFRESH_SECONDS   how often live views redraw while training (default 1.0)
-  RNN_EXPLORER_SLICE_SECONDS     how long each refresh trains before drawing (default 0.4)
-  RNN_EXPLORER_TRAINING_SLOTS    sessions that may train at the same moment, server-wide (default: CPU cores − 1, at
-                                 least 1); each slice is the training sessions' fair share of them (ui/sharing.py)
+  RNN_EXPLORER_SLICE_SECONDS     with 0 training processes: how long each refresh trains before drawing (default 0.4)
+  RNN_EXPLORER_TRAINING_SLOTS    training processes beside the server (default: CPU cores − 1, at least 1); each trains
+                                 its runs in turn, a short quantum each (rnn_core/worker.py). 0 trains inside the
+                                 server's own process, only while a page refreshes (the tests use it)
+
+  RNN_EXPLORER_SHARE_RUNS        1 (default): sessions that train the same experiment from scratch follow one run
+                                 (rnn_core/sharing.py); 0: every session trains its own
 
 Limits (one student's model must not slow the server for everyone; raise them when you run the app yourself):
   RNN_EXPLORER_MAX_HIDDEN_SIZE   hidden units per layer (default 256)
@@ -45,7 +49,9 @@ def _number(name: str, default: float, low: float, high: float, unit: str = "") 
 
 REFRESH_SECONDS = _number("RNN_EXPLORER_REFRESH_SECONDS", 1.0, 0.2, 30.0, " seconds")
 SLICE_SECONDS = _number("RNN_EXPLORER_SLICE_SECONDS", 0.4, 0.05, 5.0, " seconds")
-TRAINING_SLOTS = int(_number("RNN_EXPLORER_TRAINING_SLOTS", max(1, (os.cpu_count() or 2) - 1), 1, 1024))
+TRAINING_SLOTS = int(_number("RNN_EXPLORER_TRAINING_SLOTS", max(1, (os.cpu_count() or 2) - 1), 0, 1024))
+WORKERS = TRAINING_SLOTS  # training processes; 0 trains in the server's own process (the tests, a notebook)
+SHARE_RUNS = bool(_number("RNN_EXPLORER_SHARE_RUNS", 1, 0, 1))
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,17 @@
 """The session's experiment, and every session-state key the app uses, in one place.
 
-One :class:`Experiment` per browser session holds the trainer (model, optimiser,
-history, snapshots) and a lock. Training code takes a plain reference to it first and
-then works on plain objects under the lock: a read of ``st.session_state`` can stop the
-script mid-step, and a new run can start while the old one still trains.
+One :class:`Experiment` per browser session holds its run: a :class:`~rnn_core.service.RunMirror` of a run that trains
+in a worker process (``SERVICE``), which pages read as they would read a Trainer. Nothing here trains: the session
+steers its run (start, pause, a number of steps) and reads what the worker last reported, so a page never waits for
+training and a click never waits for a slice to end. ``lock`` guards the session's own lists (kept runs) against a
+new script run that starts while the old one still draws.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
-import time
+import weakref
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -17,77 +19,84 @@ import streamlit as st
 from rnn_core.compare import MAX_KEPT_RUNS, RunSummary, summarise, unique_labels
 from rnn_core.config import ExperimentConfig
 from rnn_core.presets import PRESETS_BY_KEY
-from rnn_core.probes import ProbeSnapshot, take_snapshot
+from rnn_core.probes import ProbeSnapshot
+from rnn_core.service import RunMirror, TrainingService
+from rnn_core.sharing import SharedRuns
 from rnn_core.tasks import Task, make_task
-from rnn_core.training import Trainer
 from ui import settings
 from ui.pacing import Pacing
 from ui.settings import SLICE_SECONDS
-from ui.sharing import TrainingShare
 
 EXPERIMENT = "experiment"  # the Experiment object
 PROGRESS_BOX = "progress_box"  # the sidebar container the session's timer redraws the progress in (this run's)
 LIVE_THIS_RUN = "live_this_run"  # whether this run's page drew a live view (its timer then refreshes the sidebar too)
 CONFIG_WIDGET_PREFIX = "cfg__"  # sidebar widgets: cfg__<section>__<field>
-FIRST_SLICE_SECONDS = 0.1  # the slice right after Train is short, so the first live update comes at once
-SHARE = TrainingShare(settings.TRAINING_SLOTS, settings.REFRESH_SECONDS, SLICE_SECONDS)  # one per server process
+FIRST_REPORT_SECONDS = 0.3  # after Train, how long the click waits for the first report, so that it shows at once
+SERVICE = TrainingService(workers=settings.WORKERS, inline=settings.WORKERS == 0)  # one per server process
+SHARED = SharedRuns(SERVICE, enabled=settings.SHARE_RUNS)  # who follows which run (one per server process)
 PACING = Pacing(settings.REFRESH_SECONDS)  # how often live views refresh, given how many sessions watch (one per server)
 
 
 @dataclass
 class Experiment:
-    """What one session is training. Everything here is plain Python: safe to use under ``lock`` only."""
+    """What one session is training, and the runs it kept for comparison."""
 
     config: ExperimentConfig
-    trainer: Trainer
-    running: bool = False
-    steps_per_second: float = 0.0
-    live_snapshot: ProbeSnapshot | None = None  # the current model's insides, taken when a page asks for "now"
+    trainer: RunMirror  # the run on screen (named as pages read it: like a Trainer); possibly shared with others
     runs: list[RunSummary] = field(default_factory=list)  # finished runs kept for comparison, newest last
-    just_started: bool = False  # Train was pressed and no slice has run since
-    waiting: bool = False  # the last refresh found every training slot busy (a crowded server) and did not train
-    stop_at: int | None = None  # training pauses by itself at this step (a preset's story, a shared link's step count)
     preset: str | None = None  # the key of the preset this model came from, while the user has not changed it
+    seen: int = 0  # the step the session's page last showed: where a Pause leaves a shared run
     lock: threading.Lock = field(default_factory=threading.Lock)
+    session: int = field(default_factory=lambda: next(_SESSIONS))
+
+    def __post_init__(self) -> None:
+        SHARED.hold(self.session, self.trainer)
+        self._shown = [self.trainer]  # what the finaliser lets go of: the run shown when the session ends
+        weakref.finalize(self, _release, self.session, self._shown)
 
     @property
     def task(self) -> Task:
         return self.trainer.task
 
-    def advance(
-        self, seconds: float = SLICE_SECONDS, max_steps: int | None = None, only_while_running: bool = False, every: float | None = None
-    ) -> int:
-        """Train for about ``seconds`` (or ``max_steps``) under the lock; returns the steps done.
+    @property
+    def running(self) -> bool:
+        """This session trains (its run may train on for others when it does not)."""
+        return self.trainer.running and self.session in self.trainer.targets
 
-        ``only_while_running`` is for the timer: a Pause that arrived while this call waited for the lock wins.
-        ``every`` is how often the timer comes (the fair slice is a share of that time).
-        """
-        timed, every = max_steps is None, every or settings.REFRESH_SECONDS
-        if timed:
-            seconds = min(seconds * every / settings.REFRESH_SECONDS, SHARE.slice_seconds(id(self), every))
-        with SHARE.slot(timeout=every if timed else None) as acquired:
-            self.waiting = not acquired
-            return self._advance(seconds, max_steps, only_while_running) if acquired else 0
+    @property
+    def stop_at(self) -> int | None:
+        return SHARED.target(self.session, self.trainer)
 
-    def _advance(self, seconds: float, max_steps: int | None, only_while_running: bool) -> int:
-        with self.lock:
-            if only_while_running and not self.running:
-                return 0
-            if self.just_started:
-                seconds, self.just_started = min(seconds, FIRST_SLICE_SECONDS), False
-            trainer, done, start, timed = self.trainer, 0, time.perf_counter(), max_steps is None
-            room = min(settings.LIMITS.steps, self.stop_at or settings.LIMITS.steps) - trainer.step
-            max_steps = room if timed else min(max_steps, room)
-            while trainer.diverged is None and done < max_steps:
-                done += trainer.run(1)
-                if timed and time.perf_counter() - start >= seconds:
-                    break
-            elapsed = time.perf_counter() - start
-            if done and elapsed > 0:
-                self.steps_per_second = done / elapsed
-            if trainer.diverged is not None or self.at_step_limit or self.at_stop:
-                self.running, self.stop_at = False, None
-            return done
+    @property
+    def steps_per_second(self) -> float:
+        return self.trainer.steps_per_second
+
+    @property
+    def sharing(self) -> int:
+        """How many runs take turns on this run's training core right now (1: it trains alone)."""
+        return self.trainer.sharing
+
+    @property
+    def followers(self) -> int:
+        """How many sessions show this run (1: it is this session's own)."""
+        return SHARED.followers(self.trainer)
+
+    def advance(self, seconds: float = SLICE_SECONDS, max_steps: int | None = None, only_while_running: bool = False, every=None) -> int:
+        """``max_steps`` more steps now (the Step button), waiting for them, on a run of this session's own; otherwise
+        let training go on for about ``seconds``, which only an in-process worker needs (a worker process trains on
+        its own). Returns the steps the page will show that it had not shown."""
+        before = self.trainer.step
+        if max_steps is not None:
+            room = settings.LIMITS.steps - self.trainer.step
+            if room > 0 and self.trainer.diverged is None:
+                self._show(SHARED.step(self.session, self.trainer, min(max_steps, room), self.seen))
+        elif self.running or not only_while_running:
+            SERVICE.pump(seconds)
+        return self.trainer.step - before
+
+    def settle(self) -> None:
+        """On each refresh: a shared run that passed this session's own stopping step leaves it there, on its own run."""
+        self._show(SHARED.settle(self.session, self.trainer))
 
     @property
     def at_stop(self) -> bool:
@@ -99,53 +108,79 @@ class Experiment:
         return self.trainer.step >= settings.LIMITS.steps
 
     def set_running(self, running: bool) -> None:
-        """Start or pause. Waits for a slice in progress (a rerun can start while the old one still trains),
-        so that what the page shows next is the model as training left it."""
+        """Start, or pause (waiting for the worker to confirm it, so that the page drawn next shows the model as
+        training left it; a shared run goes on for the others, and this session on its own from the step it showed)."""
         self.train_to(None, running)
 
     def train_to(self, step: int | None, running: bool = True) -> None:
-        """Start training that pauses by itself at ``step`` (None: until paused)."""
-        with self.lock:
-            self.stop_at = step if step is not None and step > self.trainer.step else None
-            self.running = running and self.trainer.diverged is None and not self.at_step_limit
-            if step is not None and self.stop_at is None:
-                self.running = False  # already there
-            self.just_started = self.running
-        if not self.running:
-            SHARE.stopped(id(self))
+        """Start training that pauses by itself at ``step`` (None: until paused, or the server's step limit)."""
+        trainer = self.trainer
+        limit = settings.LIMITS.steps if step is None else min(step, settings.LIMITS.steps)
+        if not running or trainer.diverged is not None or trainer.step >= limit:
+            if self.running:
+                self._show(SHARED.pause(self.session, trainer, self.seen))
+            return
+        before = trainer.version
+        self._show(SHARED.train(self.session, trainer, limit))
+        if self.trainer is trainer:
+            trainer.wait(lambda m: m.version > before and m.step > 0, FIRST_REPORT_SECONDS)
+
+    def _show(self, trainer: RunMirror) -> None:
+        """Go on showing ``trainer``: the same experiment, shared or left at a step (SHARED has moved the session)."""
+        self.trainer = self._shown[0] = trainer
 
     def snapshot_now(self) -> ProbeSnapshot:
-        """A snapshot of the model as it is at this step (taken once per step, under the lock)."""
-        with self.lock:
-            trainer = self.trainer
-            if self.live_snapshot is None or self.live_snapshot.step != trainer.step:
-                self.live_snapshot = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step)
-            return self.live_snapshot
+        """The model's insides at its current step, taken by its worker (the latest kept one if it did not answer)."""
+        return SERVICE.snapshot_now(self.trainer) or self.trainer.snapshots.latest
 
     def keep_runs(self, runs: list[RunSummary]) -> None:
         """Add runs for comparison (under ``lock``); the oldest go once more than MAX_KEPT_RUNS are kept."""
         self.runs = unique_labels(self.runs + runs)[-MAX_KEPT_RUNS:]
 
+    def summary(self, label: str | None = None) -> RunSummary:
+        """The run as it is now, for comparison."""
+        final = self.snapshot_now() if self.trainer.structure.recurrent else None
+        return summarise(self.trainer, label, final=final)
+
+    def fresh(self, config: ExperimentConfig, task: Task) -> RunMirror:
+        """A new run of ``config`` from scratch, for this session (it may follow a shared one once trained)."""
+        return SHARED.start(self.session, config, task)
+
     def rebuild(self, config: ExperimentConfig, task: Task) -> None:
         """Start over with a new configuration (the caller has made sure the user asked for it); a preset's story holds
         while its configuration does."""
-        self.replace_trainer(Trainer(config, task), preset=self.preset if config == self.config else None)
+        self.replace_trainer(self.fresh(config, task), preset=self.preset if config == self.config else None)
 
-    def replace_trainer(self, trainer: Trainer, preset: str | None = None) -> None:
-        """Go on with another trainer (a new model, or one loaded from a checkpoint), paused.
+    def replace_trainer(self, trainer: RunMirror, preset: str | None = None) -> None:
+        """Go on with another run (a new model, or one loaded from a checkpoint), paused.
 
-        The run it replaces is finished: when it trained at all, it is kept for comparison.
+        The run it replaces is finished for this session: when it trained at all, it is kept for comparison.
         """
+        old = self.trainer
+        if self.running:
+            old = SHARED.pause(self.session, old, self.seen)
+            self._show(old)
         with self.lock:
-            if self.trainer.step > 0:
-                label = f"{PRESETS_BY_KEY[self.preset].title}, {self.trainer.step:,} steps" if self.preset else None
-                self.keep_runs([summarise(self.trainer, label)])
-            self.config, self.trainer, self.running, self.steps_per_second = trainer.config, trainer, False, 0.0
-            self.live_snapshot, self.stop_at, self.preset = None, None, preset
+            if old.step > 0:
+                label = f"{PRESETS_BY_KEY[self.preset].title}, {old.step:,} steps" if self.preset else None
+                self.keep_runs([self.summary(label)])
+            SHARED.hold(self.session, trainer)
+            self.config, self.preset, self.seen = trainer.config, preset, trainer.step
+            self._show(trainer)
+        SHARED.release(self.session, old)
+
+
+_SESSIONS = itertools.count(1)
+
+
+def _release(session: int, shown: list[RunMirror]) -> None:
+    """A session ended (Streamlit dropped its state): its run goes on only for others."""
+    SHARED.release(session, shown[0])
 
 
 def new_experiment(config: ExperimentConfig) -> Experiment:
-    return Experiment(config, Trainer(config, make_task(config.task)))
+    session = next(_SESSIONS)
+    return Experiment(config, SHARED.start(session, config, make_task(config.task)), session=session)
 
 
 def current_experiment() -> Experiment:

@@ -15,6 +15,7 @@ import time
 import streamlit as st
 
 from rnn_core.tasks import make_task
+from rnn_core.worker import QUANTUM_SECONDS
 from ui import settings
 from ui.settings import raise_hint
 from ui.state import LIVE_THIS_RUN, PACING, PROGRESS_BOX, Experiment, current_experiment
@@ -60,14 +61,27 @@ def controls(exp: Experiment) -> None:
 
 
 def progress(exp: Experiment) -> None:
+    """The sidebar's step, loss and what training is doing; the step shown is where a Pause leaves a shared run."""
     trainer = exp.trainer
+    exp.seen = trainer.step
     records = trainer.records  # the numeric table, not a DataFrame: this runs on every refresh
     loss = float(records.column("loss")[-1]) if len(records) else math.nan
     left, right = st.columns([2, 3])  # the loss needs the room: 0.00123
     left.metric("Step", f"{trainer.step:,}")
     right.metric("Loss", "–" if math.isnan(loss) else f"{loss:.3g}")
-    if exp.running and exp.waiting:
-        st.caption("training · waiting for a turn: the server is busy")
+    if exp.running and exp.followers > 1:
+        others = exp.followers - 1
+        st.caption(
+            f"training · {exp.steps_per_second / exp.sharing:,.0f} steps/s · a shared run: {others} other "
+            f"{'student follows' if others == 1 else 'students follow'} it. Pause, Step or a change goes on from here "
+            "on a run of your own."
+        )
+    elif exp.running and exp.sharing > 1:
+        turn = exp.sharing * QUANTUM_SECONDS  # each run trains one quantum in turn: this is how long one waits
+        st.caption(
+            f"training · {exp.steps_per_second / exp.sharing:,.0f} steps/s · {exp.sharing} models take turns "
+            f"on the training core, each about every {turn:.1f} s"
+        )
     elif exp.running:
         st.caption(f"training · {exp.steps_per_second:,.0f} steps/s")
     elif trainer.diverged:
@@ -93,23 +107,24 @@ def refresh_interval(exp: Experiment) -> float | None:
 
 
 def refresh(exp: Experiment, every: float | None) -> None:
-    """One tick of the session's timer: train a slice while running, then show the progress in the sidebar.
-
-    The script's own time (not the slice's) is what the pacing counts. A run that stopped during the slice, or a load
-    that moved the pace by half or double, draws the whole page again: with the timer off, or at the new pace.
-    """
-    start, trained = time.perf_counter(), 0.0
+    """The start of a tick of the session's timer: train a slice (only when training runs in this process), then show
+    the progress in the sidebar. The caller draws its page and then calls :func:`refreshed`."""
+    exp.settle()
     if exp.running:
         exp.advance(only_while_running=True, every=every)
-        trained = time.perf_counter() - start
     with st.session_state[PROGRESS_BOX]:
         progress(exp)
+
+
+def refreshed(exp: Experiment, every: float | None, cpu_seconds: float) -> None:
+    """The end of a tick: count its cost for the pacing; a run that stopped meanwhile, or a load that moved the pace
+    by half or double, draws the whole page again (with the timer off, or at the new pace)."""
     if every is None:
         return
-    PACING.refreshed(id(exp), time.perf_counter() - start - trained)
+    PACING.refreshed(id(exp), cpu_seconds, every)
     if not exp.running:
         PACING.stopped(id(exp))
-        st.rerun()  # the run diverged or reached its step during this slice: redraw everything, without the timer
+        st.rerun()  # the run diverged or reached its step: redraw everything, without the timer
     elif PACING.should_redraw_at(every):
         st.rerun()
 
@@ -123,6 +138,8 @@ def sidebar_ticker() -> None:
 
     @st.fragment(run_every=every)
     def ticker() -> None:
-        refresh(current_experiment(), every)  # a plain reference first; the slice runs on plain objects under its lock
+        start, exp = time.thread_time(), current_experiment()
+        refresh(exp, every)
+        refreshed(exp, every, time.thread_time() - start)
 
     ticker()

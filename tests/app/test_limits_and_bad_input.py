@@ -249,6 +249,6 @@ def test_the_download_button_names_the_model():
     from ui.state import new_experiment
 
     exp = new_experiment(ExperimentConfig(task=TaskConfig(name="copy")))
-    exp.trainer.run(3)
+    exp.advance(max_steps=3)
     assert checkpoint_file_name(exp) == "rnn-explorer_copy_lstm-32x1_step-3.pt"
     assert np.isfinite(exp.trainer.history.loss).all()

@@ -1,0 +1,363 @@
+"""The server's side of training in workers: a :class:`RunMirror` per run, and the :class:`TrainingService` that starts
+runs on workers, steers them and keeps each mirror up to date from the workers' reports.
+
+A page reads a mirror as it would read a Trainer (``step``, ``history``, ``records``, ``snapshots``, ``probe``,
+``model``, ``diverged``), but nothing in it trains: it holds what the worker last reported (plain rows, snapshots,
+the weights as one array), so a server thread never waits for training, and training never waits for the server's
+interpreter lock. The weights come with every report, so a run whose worker dies keeps its last good model: the
+service restarts the worker, and the run goes on from that model when the student presses Train.
+
+Workers are processes (``TrainingService(workers=n)``, the app), or one :class:`~rnn_core.worker.Worker` in this
+process (``inline=True``: tests and notebooks), which trains only when :meth:`TrainingService.pump` is called.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import socket
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import torch
+
+from rnn_core.config import ExperimentConfig
+from rnn_core.history import History
+from rnn_core.models import SequenceModel
+from rnn_core.probes import ProbeSnapshot, SnapshotStore
+from rnn_core.tasks import Task
+from rnn_core.training import Divergence
+from rnn_core.worker import Update, Worker, flat_weights, unflat_weights
+
+SNAPSHOT_BYTES = 10 * 2**20  # a run's kept snapshots, as a Trainer keeps them
+START_SECONDS = 60.0  # a first run may wait for its worker process to start (importing torch takes seconds)
+ANSWER_SECONDS = 10.0  # a pause, a step or a snapshot asked of a running worker
+NOW_FRESH_SECONDS = 0.5  # a "now" snapshot younger than this serves a page of a run that trains on
+
+
+@dataclass
+class RunIds:
+    """Where a run lives: its id and its worker (both change when a run moves to a new worker after a crash)."""
+
+    run: int = -1
+    worker: int = -1
+
+
+class RunMirror:
+    """One run as its worker last reported it. Read it under no lock: each report replaces whole values."""
+
+    def __init__(self, service: TrainingService, config: ExperimentConfig, task: Task):
+        self.service, self.config, self.task = service, config, task
+        self.ids = RunIds()
+        self.probe = task.probe_batch(config.train.probe_batch)  # the worker draws the same batch
+        self.step = 0
+        self.records = History()
+        self.snapshots = SnapshotStore(SNAPSHOT_BYTES)
+        self.weights: tuple | None = None
+        self.prediction = None
+        self.now: ProbeSnapshot | None = None  # the latest snapshot asked for "now", the report it came with, and when
+        self.now_version, self.now_at = 0, 0.0
+        self.running, self.stop_at = False, None
+        self.diverged: Divergence | None = None
+        self.steps_per_second = 0.0
+        self.sharing = 1  # runs taking turns on its worker when it last reported
+        self.error: str | None = None  # the worker could not build the run, or it stopped: a sentence for the page
+        self.lost = False  # its worker died: the next Train starts it again from the last reported weights
+        self.key: tuple | None = None  # what makes it the same run as another from scratch (rnn_core.sharing); None: its own
+        self.holders: set[int] = set()  # the sessions that show it (rnn_core.sharing keeps these two)
+        self.targets: dict[int, int] = {}  # the sessions that train it -> the step each wants to stop at
+        self.version = 0  # reports applied so far
+        self._changed = threading.Condition()
+        self._model: SequenceModel | None = None
+        self._model_version = -1
+
+    # ---- reports --------------------------------------------------------------------------------------------------
+
+    def apply(self, update: Update) -> None:
+        with self._changed:
+            if update.error is not None:
+                self.error, self.running = update.error, False
+            else:
+                self.records.extend(update.rows)
+                for snapshot in update.snapshots:
+                    self.snapshots.add(snapshot)
+                self.step, self.weights, self.prediction = update.step, update.weights, update.prediction
+                self.running, self.stop_at, self.diverged = update.running, update.stop_at, update.diverged
+                self.steps_per_second, self.sharing = update.steps_per_second, update.sharing
+                if update.now is not None:
+                    self.now, self.now_version, self.now_at = update.now, self.version + 1, time.monotonic()
+            self.version += 1
+            self._changed.notify_all()
+
+    def lose(self, reason: str) -> None:
+        """Its worker died: keep what was reported, and say so."""
+        with self._changed:
+            self.lost, self.running, self.error = True, False, reason
+            self.version += 1
+            self._changed.notify_all()
+
+    @contextlib.contextmanager
+    def holding(self):
+        """No report is applied while the block runs: its step, history and weights stay one consistent state."""
+        with self._changed:
+            yield self
+
+    def wait(self, done: Callable[[RunMirror], bool], timeout: float) -> bool:
+        """Wait until ``done(self)`` holds after a report (or an error); False if it did not within ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not done(self):
+                if self.error is not None or self.lost:
+                    return False
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.service.pump_while_waiting(self, left, self._changed)
+        return True
+
+    # ---- what pages read, as from a Trainer -----------------------------------------------------------------------
+
+    @property
+    def history(self):
+        return self.records.frame
+
+    @property
+    def structure(self) -> SequenceModel:
+        """The model's layers, names and shapes, for what a page says about it (its weights may be older than the
+        run's): cheaper than :attr:`model` on a refresh."""
+        if self._model is None:  # its starting values do not matter (a report's weights replace them): no seeding
+            self._model = SequenceModel(self.config.model, self.task)
+            self._model.eval()
+        return self._model
+
+    @property
+    def model(self) -> SequenceModel:
+        """The model with the weights last reported (built once, loaded again only when they changed)."""
+        self.structure  # noqa: B018  (built on first use)
+        if self.weights is not None and self._model_version != self.version:
+            self._model.load_state_dict(unflat_weights(self.weights))
+            self._model_version = self.version
+        return self._model
+
+    @property
+    def run_id(self) -> int:
+        return self.ids.run
+
+    @property
+    def worker(self) -> int:
+        return self.ids.worker
+
+
+class TrainingService:
+    """Starts runs on workers and steers them. One per server process."""
+
+    def __init__(self, workers: int = 1, inline: bool = False):
+        self.inline = inline
+        self._ids = itertools.count(1)
+        self._mirrors: weakref.WeakValueDictionary[int, RunMirror] = weakref.WeakValueDictionary()  # a run ends with its mirror
+        self._lock = threading.RLock()
+        if inline:
+            self._worker = Worker(self._deliver)
+            self._pool = []
+        else:
+            self._pool = [self._spawn(i) for i in range(workers)]
+
+    # ---- workers --------------------------------------------------------------------------------------------------
+
+    def _spawn(self, index: int) -> dict:
+        """A worker process (``python -m rnn_core.worker``) and a connection to it over a socket pair.
+
+        Not multiprocessing's spawn: it would run the server's main script (Streamlit's ``app.py``) again in the child.
+        """
+        ours, theirs = socket.socketpair()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rnn_core.worker", str(theirs.fileno())], pass_fds=[theirs.fileno()], cwd=Path(__file__).parents[1]
+        )
+        theirs.close()
+        worker = {"index": index, "process": process, "connection": Connection(ours.detach()), "send": threading.Lock(), "alive": True}
+        threading.Thread(target=self._listen, args=(worker,), daemon=True, name=f"rnn-explorer-reports-{index}").start()
+        return worker
+
+    def _listen(self, worker: dict) -> None:
+        while True:
+            try:
+                update = worker["connection"].recv()
+            except (EOFError, OSError):
+                break
+            self._deliver(update)
+        self._died(worker)
+
+    def _died(self, worker: dict) -> None:
+        """A worker process ended: its runs keep their last report and say what happened; a new process replaces it."""
+        with self._lock:
+            if not worker["alive"]:
+                return
+            worker["alive"] = False
+            code = worker["process"].wait()
+            for mirror in [m for m in list(self._mirrors.values()) if m.worker == worker["index"]]:
+                mirror.lose(
+                    f"The training process stopped unexpectedly (exit code {code}). Your model is kept as it was at step "
+                    f"{mirror.step:,}: press Train to go on from there."
+                )
+            self._pool[worker["index"]] = self._spawn(worker["index"])
+
+    def _deliver(self, update: Update) -> None:
+        mirror = self._mirrors.get(update.run)
+        if mirror is not None:
+            mirror.apply(update)
+
+    def _send(self, mirror: RunMirror, command: tuple) -> None:
+        if not self._send_to(mirror.worker, command):
+            mirror.lose("The training process stopped unexpectedly. Your model is kept: press Train to go on.")
+
+    def _send_to(self, index: int, command: tuple) -> bool:
+        """Give a worker a command; False if its pipe broke (the listener sees the death and says so)."""
+        if self.inline:
+            with self._lock:
+                self._worker.handle(command)
+            return True
+        worker = self._pool[index]
+        try:
+            with worker["send"]:
+                worker["connection"].send(command)
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def _forget(self, ids: RunIds) -> None:
+        """A mirror nobody holds any more: its worker drops the run."""
+        if ids.run >= 0 and (self.inline or self._pool):
+            self._send_to(ids.worker, ("drop", ids.run, None))
+
+    def pump(self, seconds: float) -> None:
+        """Inline only: let the worker train its runs for about ``seconds`` (a process trains on its own)."""
+        if self.inline:
+            with self._lock:
+                self._worker.work(seconds)
+
+    def pump_while_waiting(self, mirror: RunMirror, seconds: float, changed: threading.Condition) -> None:
+        """Wait for ``mirror``'s next report: inline, by training; with processes, by waiting for one to arrive."""
+        if not self.inline:
+            changed.wait(seconds)
+            return
+        changed.release()  # the worker reports into the mirror, which takes this lock
+        try:
+            self.pump(min(seconds, 0.05))
+        finally:
+            changed.acquire()
+
+    # ---- runs -----------------------------------------------------------------------------------------------------
+
+    def start(
+        self, config: ExperimentConfig, task: Task, restore: dict | None = None, fork: tuple[RunMirror, int] | None = None
+    ) -> RunMirror:
+        """A new run, paused: fresh, from ``restore`` (``{"state_dict", "step", "rows"}``), or an exact copy of ``fork``
+        = (mirror, step). Returns once the worker has reported it (or said why it could not)."""
+        mirror = RunMirror(self, config, task)
+        payload: dict = {"config": config.to_dict(), "user": task.user_data()}
+        if restore is not None:
+            payload["restore"] = {"weights": flat_weights(restore["state_dict"]), "step": restore["step"], "rows": restore["rows"]}
+        if fork is not None:
+            source, step = fork
+            payload["fork"] = (source.run_id, step)
+            mirror.records, mirror.snapshots = source.records.truncated(step), SnapshotStore(SNAPSHOT_BYTES)
+            for snapshot in source.snapshots.items:
+                if snapshot.step <= step:
+                    mirror.snapshots.add(snapshot)
+        with self._lock:
+            mirror.ids.run = next(self._ids)
+            mirror.ids.worker = fork[0].worker if fork is not None else self._least_busy()
+            self._mirrors[mirror.run_id] = mirror
+        weakref.finalize(mirror, self._forget, mirror.ids)  # nobody shows it any more: the worker lets it go
+        self._send(mirror, ("start", mirror.run_id, payload))
+        mirror.wait(lambda m: m.version > 0, START_SECONDS)
+        return mirror
+
+    def _least_busy(self) -> int:
+        if self.inline:
+            return 0
+        counts = {w["index"]: 0 for w in self._pool}
+        for mirror in self._mirrors.values():
+            counts[mirror.worker] = counts.get(mirror.worker, 0) + 1
+        return min(counts, key=counts.get)
+
+    def resume(self, mirror: RunMirror) -> None:
+        """A run whose worker died, started again on a live worker from the weights it last reported."""
+        restore = {"state_dict": unflat_weights(mirror.weights), "step": mirror.step, "rows": mirror.records.rows()}
+        again = self.start(mirror.config, mirror.task, restore=restore)
+        with self._lock:
+            self._mirrors.pop(again.run_id, None)
+            self._mirrors.pop(mirror.run_id, None)
+            mirror.ids.run, mirror.ids.worker = again.run_id, again.worker
+            again.ids.run = -1  # the new mirror lets go of nothing when it ends: its run is this one's now
+            mirror.lost, mirror.error = False, None
+            self._mirrors[mirror.run_id] = mirror
+
+    def go(
+        self,
+        mirror: RunMirror,
+        running: bool,
+        stop_at: int | None = None,
+        steps: int | None = None,
+        keep: bool = False,
+        marks: list[int] = (),
+        wait: bool = True,
+    ) -> None:
+        """Train until paused (or ``stop_at``), or ``steps`` more, or pause; waits for the worker's answer to a pause or a
+        number of steps, so that the page drawn next shows the model as training left it. ``keep`` and ``marks``: see
+        rnn_core.worker (a shared run's copies, and the steps it reports at). ``wait=False``: a pause nobody waits to see."""
+        if mirror.lost and (running or steps):
+            self.resume(mirror)
+        version = mirror.version
+        payload = {"running": running, "stop_at": stop_at, "steps": steps, "keep": keep, "marks": list(marks)}
+        self._send(mirror, ("go", mirror.run_id, payload))
+        if steps:
+            target = mirror.step + steps
+            mirror.wait(lambda m: m.version > version and (m.step >= target or not m.running), ANSWER_SECONDS)
+        elif not running and wait:
+            mirror.wait(lambda m: m.version > version and not m.running, ANSWER_SECONDS)
+        else:
+            with mirror._changed:  # shown as training at once; the worker's reports follow
+                mirror.running = True
+
+    def snapshot_now(self, mirror: RunMirror, timeout: float = ANSWER_SECONDS) -> ProbeSnapshot | None:
+        """A probe snapshot of the run at its current step (None if the worker did not answer in time).
+
+        While the run trains, one taken in the last ``NOW_FRESH_SECONDS`` serves every page that asks: a snapshot costs
+        its worker several training steps, and the pages of one run (a class following one link) ask at once."""
+        now = mirror.now
+        if now is not None and (now.step == mirror.step or (mirror.running and time.monotonic() - mirror.now_at < NOW_FRESH_SECONDS)):
+            return now
+        version = mirror.version
+        self._send(mirror, ("now", mirror.run_id, None))
+        mirror.wait(lambda m: m.now_version > version, timeout)
+        return mirror.now
+
+    def drop(self, mirror: RunMirror) -> None:
+        """Let a run go now (it would go anyway once nobody holds its mirror)."""
+        with self._lock:
+            self._mirrors.pop(mirror.run_id, None)
+        self._forget(mirror.ids)
+        mirror.ids.run = -1
+
+    def close(self) -> None:
+        for worker in self._pool:
+            worker["alive"] = False
+            with contextlib.suppress(OSError):  # already gone
+                worker["connection"].send(("quit", 0, None))
+            try:
+                worker["process"].wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                worker["process"].kill()
+
+
+def state_dict_of(mirror: RunMirror) -> dict[str, torch.Tensor]:
+    """The weights the worker last reported, as a state_dict (for a checkpoint)."""
+    return unflat_weights(mirror.weights)

@@ -1,0 +1,287 @@
+"""The training side of a served app: runs that train in a process of their own and report as plain data.
+
+A web server process has one interpreter lock. Training there, in threads beside the page-serving ones, both slowed
+every page and got a few per cent of the lock for itself. So a :class:`Worker` owns trainers (model, optimiser, data
+stream) and trains them, and tells the server what happened in :class:`Update` messages: new history rows, new probe
+snapshots, the weights (as one flat array), the predictions on the probe batch. Nothing crosses as a model object.
+
+A worker shares its time evenly: it trains its running runs in turn, a short quantum each, so no run starves however
+many there are. The same class runs inside a spawned process (:func:`serve`, for the app) or in the calling process
+(tests, and a notebook), where whoever calls :meth:`Worker.work` decides when it trains.
+
+Commands, each ``(name, run, payload)``:
+  ``start``   build a run paused at step 0 from ``{"config", "user"}``; or from ``"restore": {"weights", "step",
+              "rows"}`` (a checkpoint, or the server's copy of a run whose worker died); or ``"fork": (run, step)``, an
+              exact copy of another run of this worker at a step it reported (a student leaving a shared run)
+  ``go``      ``{"running", "stop_at", "steps", "keep", "marks"}``: train until paused or ``stop_at``, or ``steps`` more
+              now; ``keep`` keeps exact copies at reported steps (a shared run: a student who leaves it forks from
+              one), and the run reports at each step in ``marks`` (where a student's own target ends their share)
+  ``now``     send a probe snapshot of the run as it is now
+  ``drop``    forget the run
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from rnn_core.config import ExperimentConfig
+from rnn_core.probes import ProbeSnapshot, take_snapshot
+from rnn_core.tasks import make_task
+from rnn_core.training import Divergence, Trainer
+
+QUANTUM_SECONDS = 0.05  # one run's turn: short, so that forty runs each train within two seconds
+UPDATE_SECONDS = 0.5  # how often a running run reports (the pages refresh every second or slower)
+KEPT_COPIES = 16  # exact copies a shared run keeps, one per report: about 8 s of history a student can leave at
+KEPT_BYTES = 64 * 2**20  # ... and at most this much memory for them (a big model keeps fewer)
+
+
+@dataclass
+class Update:
+    """What the server learns about one run. Plain data: arrays, numbers, dataclasses of arrays."""
+
+    run: int
+    step: int = 0
+    rows: np.ndarray = field(default_factory=lambda: np.zeros((0, 7)))  # (k, 7): history rows since the last update
+    snapshots: list[ProbeSnapshot] = field(default_factory=list)  # snapshots kept since the last update, in step order
+    weights: tuple | None = None  # (names and shapes, every value as one float32 array): see flat_weights
+    prediction: np.ndarray | None = None  # the model's outputs on the probe batch at ``step``
+    running: bool = False
+    stop_at: int | None = None
+    diverged: Divergence | None = None
+    steps_per_second: float = 0.0
+    sharing: int = 1  # runs taking turns on this worker
+    now: ProbeSnapshot | None = None  # asked for with "now"
+    error: str | None = None  # the run could not be built or forked: a sentence for the page
+
+
+def flat_weights(state_dict: dict[str, torch.Tensor]) -> tuple[list[tuple[str, tuple[int, ...]]], np.ndarray]:
+    """A state_dict as names with shapes and one float32 array: one buffer to send, not a pickle per tensor."""
+    layout = [(name, tuple(t.shape)) for name, t in state_dict.items()]
+    values = torch.cat([t.detach().reshape(-1).float() for t in state_dict.values()]) if state_dict else torch.zeros(0)
+    return layout, values.numpy().copy()
+
+
+def unflat_weights(weights: tuple[list[tuple[str, tuple[int, ...]]], np.ndarray]) -> dict[str, torch.Tensor]:
+    layout, values = weights
+    out, start = {}, 0
+    for name, shape in layout:
+        size = math.prod(shape)
+        out[name] = torch.from_numpy(values[start : start + size].copy()).reshape(shape)
+        start += size
+    return out
+
+
+@dataclass
+class _Run:
+    trainer: Trainer
+    running: bool = False
+    stop_at: int | None = None
+    steps_left: int | None = None  # "steps" asked for: train these, then pause
+    keep: bool = False
+    kept: collections.deque = field(default_factory=collections.deque)
+    marks: list[int] = field(default_factory=list)
+    sent_rows: int = 0
+    sent_snapshot_step: int = -1  # the latest snapshot the server has
+    reported: float = 0.0
+    want_now: bool = False
+    trained_steps: int = 0  # since the last update, for the speed
+    trained_seconds: float = 0.0
+    speed: float = 0.0
+
+    @property
+    def wants_training(self) -> bool:
+        trainer = self.trainer
+        if trainer.diverged is not None:
+            return False
+        return (self.steps_left or 0) > 0 or (self.running and (self.stop_at is None or trainer.step < self.stop_at))
+
+
+class Worker:
+    """Trains many runs fairly and reports them through ``send``."""
+
+    def __init__(self, send: Callable[[Update], None], quantum: float = QUANTUM_SECONDS, update_seconds: float = UPDATE_SECONDS):
+        self.send, self.quantum, self.update_seconds = send, quantum, update_seconds
+        self.runs: dict[int, _Run] = {}
+        self._turn = 0
+
+    # ---- commands ---------------------------------------------------------------------------------------------------
+
+    def handle(self, command: tuple) -> None:
+        name, run, payload = command
+        if name == "start":
+            self._start(run, payload)
+        elif name == "drop":
+            self.runs.pop(run, None)
+        elif run in self.runs:
+            state = self.runs[run]
+            if name == "go":
+                state.running, state.stop_at = payload.get("running", False), payload.get("stop_at")
+                state.steps_left, state.keep = payload.get("steps"), payload.get("keep", state.keep)
+                state.marks = sorted(payload.get("marks", ()))
+                state.reported = 0.0  # report after the first quantum: the page's first live update comes at once
+                if not state.wants_training:
+                    self._report(run, state)  # a pause (or nothing to do) is confirmed at once
+            elif name == "now":
+                state.want_now = True
+                self._report(run, state)
+
+    def _start(self, run: int, payload: dict) -> None:
+        try:
+            if payload.get("fork") is not None:
+                trainer, sent = self._fork(*payload["fork"])
+            else:
+                trainer, sent = self._build(payload), 0
+        except ValueError as e:
+            self.send(Update(run, error=str(e)))
+            return
+        state = _Run(trainer)
+        if sent:  # a fork: the server already has everything up to the step it forked at
+            state.sent_rows, state.sent_snapshot_step = len(trainer.records), trainer.step
+        self.runs[run] = state
+        self._report(run, state)
+
+    @staticmethod
+    def _build(payload: dict) -> Trainer:
+        config = ExperimentConfig.from_dict(payload["config"])
+        task = make_task(config.task, **payload.get("user", {}))
+        restore = payload.get("restore")
+        trainer = Trainer(config, task, first_snapshot=restore is None)
+        if restore is not None:
+            trainer.restore(unflat_weights(restore["weights"]), restore["step"], restore["rows"])
+        return trainer
+
+    def _fork(self, source: int, step: int) -> tuple[Trainer, bool]:
+        """An exact copy of run ``source`` at ``step``: from the copy kept at that step, or replayed from the latest
+        earlier one, or from the start (training is deterministic however it is sliced: every way gives the same run)."""
+        state = self.runs.get(source)
+        if state is None:
+            raise ValueError("the shared run it followed has ended; start again with Reset")
+        copies = [(s, t) for s, t in state.kept if s <= step]
+        if state.trainer.step == step:
+            copies.append((step, state.trainer))
+        if copies:
+            at, kept = copies[-1]
+            twin = kept.clone()
+        else:  # older than every copy: the same run again from its first step
+            at, twin = 0, Trainer(state.trainer.config, state.trainer.task, first_snapshot=False)
+        twin.run(step - at)
+        return twin, True
+
+    # ---- training ---------------------------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return any(state.wants_training or state.want_now for state in self.runs.values())
+
+    def work(self, seconds: float) -> None:
+        """Train the runs that want it, in turn, for about ``seconds`` in all; report each one when due."""
+        deadline = time.perf_counter() + seconds
+        while True:
+            ready = [run for run, state in self.runs.items() if state.wants_training]
+            if not ready:
+                return
+            self._turn = (self._turn + 1) % len(ready)
+            for run in ready[self._turn :] + ready[: self._turn]:
+                self._train(run, self.runs[run], min(self.quantum, max(0.0, deadline - time.perf_counter())))
+                if time.perf_counter() >= deadline:
+                    return
+
+    def _train(self, run: int, state: _Run, seconds: float) -> None:
+        trainer, start = state.trainer, time.perf_counter()
+        while state.wants_training:
+            room = math.inf if state.stop_at is None else state.stop_at - trainer.step
+            if state.steps_left is not None:
+                room = min(room, state.steps_left)
+            done = trainer.run(1) if room > 0 else 0
+            state.trained_steps += done
+            if done and trainer.step in state.marks:  # a follower's own target: report (and keep a copy) exactly here
+                self._report(run, state)
+            if state.steps_left is not None:
+                state.steps_left -= 1
+                if state.steps_left <= 0:
+                    state.steps_left, state.running = None, False
+            if not done or time.perf_counter() - start >= seconds:
+                break
+        state.trained_seconds += time.perf_counter() - start
+        if not state.wants_training:
+            state.running = False
+        if not state.wants_training or time.perf_counter() - state.reported >= self.update_seconds:
+            self._report(run, state)
+
+    def _report(self, run: int, state: _Run) -> None:
+        trainer = state.trainer
+        if state.keep and (not state.kept or state.kept[-1][0] != trainer.step):
+            state.kept.append((trainer.step, trainer.clone()))
+            while len(state.kept) > _copies_allowed(trainer):
+                state.kept.popleft()
+        new_snapshots = [s for s in trainer.snapshots.items if s.step > state.sent_snapshot_step]
+        now = None
+        if state.want_now and trainer.model.recurrent:
+            now = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step)
+        if state.trained_seconds > 0 and state.trained_steps:
+            state.speed = state.trained_steps / state.trained_seconds
+        with torch.no_grad():
+            prediction, _ = trainer.model(trainer.probe.x)
+        self.send(
+            Update(
+                run,
+                step=trainer.step,
+                rows=trainer.records.rows(state.sent_rows),
+                snapshots=new_snapshots,
+                weights=flat_weights(trainer.model.state_dict()),
+                prediction=prediction.numpy(),
+                running=state.wants_training,
+                stop_at=state.stop_at,
+                diverged=trainer.diverged,
+                steps_per_second=state.speed,
+                sharing=max(1, sum(s.wants_training for s in self.runs.values())),
+                now=now,
+            )
+        )
+        state.sent_rows, state.want_now, state.reported = len(trainer.records), False, time.perf_counter()
+        state.trained_steps, state.trained_seconds = 0, 0.0
+        if new_snapshots:
+            state.sent_snapshot_step = new_snapshots[-1].step
+            trainer.snapshots.items = trainer.snapshots.items[-1:]  # the server keeps them all; a worker only the latest
+
+
+def _copies_allowed(trainer: Trainer) -> int:
+    """How many exact copies of a shared run to keep: KEPT_COPIES, fewer for a big model (weights and two optimiser
+    moments each), at least two."""
+    size = 3 * sum(p.numel() * p.element_size() for p in trainer.model.parameters())
+    return max(2, min(KEPT_COPIES, KEPT_BYTES // max(size, 1)))
+
+
+def serve(connection, threads: int = 1) -> None:
+    """A worker process's whole life: commands in, updates out, until the connection closes or says ``quit``."""
+    torch.set_num_threads(threads)
+    worker = Worker(connection.send)
+    try:
+        while True:
+            timeout = 0.0 if worker.busy else 1.0
+            while connection.poll(timeout):
+                command = connection.recv()
+                if command[0] == "quit":
+                    return
+                worker.handle(command)
+                timeout = 0.0
+            if worker.busy:
+                worker.work(worker.quantum)
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        return  # the server has gone: so has every run this worker held
+
+
+if __name__ == "__main__":  # python -m rnn_core.worker FD: the server's end of a socket pair is FD's other end
+    import sys
+    from multiprocessing.connection import Connection
+
+    from rnn_core import worker  # this module by its own name, so that its updates unpickle as rnn_core.worker.Update
+
+    worker.serve(Connection(int(sys.argv[1])))

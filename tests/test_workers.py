@@ -1,0 +1,177 @@
+"""Training outside the server: workers, the mirrors a server reads, fair turns, exact forks, a crash, shared runs.
+
+Most of these run the worker in this process (``inline``), which trains exactly when asked; one test starts a real
+worker process, kills it, and checks that the run goes on from its last good model.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
+from rnn_core.service import TrainingService
+from rnn_core.sharing import SharedRuns, run_key
+from rnn_core.tasks import make_task
+from rnn_core.training import Trainer
+
+CONFIG = ExperimentConfig(
+    task=TaskConfig(name="copy", delay=6), model=ModelConfig(cell="gru", hidden_size=8), train=TrainConfig(probe_every=10)
+)
+
+
+def reference(steps: int, config: ExperimentConfig = CONFIG) -> Trainer:
+    trainer = Trainer(config, make_task(config.task))
+    trainer.run(steps)
+    return trainer
+
+
+def train_until(service: TrainingService, mirror, step: int, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while mirror.step < step and time.monotonic() < deadline:
+        service.pump(0.05)
+        mirror.wait(lambda m: m.step >= step, 0.05)
+    assert mirror.step >= step
+
+
+def same_run(mirror, trainer: Trainer) -> None:
+    """Bit for bit: the history the server holds, the weights and the kept snapshots are the local trainer's."""
+    np.testing.assert_array_equal(mirror.records.rows()[:, :6], trainer.records.rows()[:, :6])  # all but the wall time
+    local = trainer.model.state_dict()
+    assert all(torch.equal(t, local[name]) for name, t in mirror.model.state_dict().items())
+    assert mirror.snapshots.steps == trainer.snapshots.steps
+
+
+@pytest.fixture
+def service():
+    return TrainingService(inline=True)
+
+
+def test_a_run_in_a_worker_is_the_run_a_trainer_makes_here(service):
+    mirror = service.start(CONFIG, make_task(CONFIG.task))
+    assert mirror.step == 0 and mirror.snapshots.steps == [0] and mirror.prediction is not None
+    service.go(mirror, running=False, steps=25)
+    assert mirror.step == 25 and not mirror.running
+    trainer = reference(25)
+    np.testing.assert_array_equal(mirror.records.rows()[:, :6], trainer.records.rows()[:, :6])
+    assert all(torch.equal(t, trainer.model.state_dict()[name]) for name, t in mirror.model.state_dict().items())
+    assert mirror.snapshots.steps == [0, 10, 20]
+    now = service.snapshot_now(mirror)
+    assert now.step == 25 and np.allclose(now.hidden, mirror.snapshots.latest.hidden) is False  # a new one, at step 25
+
+
+def test_runs_take_fair_turns_on_one_worker(service):
+    mirrors = [service.start(CONFIG.with_changes(seed=seed), make_task(CONFIG.task)) for seed in range(3)]
+    for mirror in mirrors:
+        service.go(mirror, running=True, stop_at=10_000)
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        service.pump(0.1)
+    steps = [m.step for m in mirrors]
+    assert min(steps) > 0 and min(steps) >= 0.5 * max(steps), steps  # each trains in turn, a quantum at a time
+    assert all(m.sharing == 3 for m in mirrors)
+    for mirror in mirrors:
+        service.go(mirror, running=False)
+    assert not any(m.running for m in mirrors)
+
+
+def test_a_fork_goes_on_exactly_as_the_run_it_left(service):
+    mirror = service.start(CONFIG, make_task(CONFIG.task))
+    service.go(mirror, running=True, stop_at=40, keep=True, marks=[17, 40])
+    train_until(service, mirror, 40)
+    fork = service.start(CONFIG, make_task(CONFIG.task), fork=(mirror, 17))  # a step it reported at (a mark)
+    assert fork.step == 17 and len(fork.records) == 17 and fork.snapshots.steps == [0, 10]
+    early = service.start(CONFIG, make_task(CONFIG.task), fork=(mirror, 3))  # older than every copy: replayed
+    assert early.step == 3
+    service.go(fork, running=False, steps=13)
+    service.go(early, running=False, steps=27)
+    same_run(fork, reference(30))
+    same_run(early, reference(30))
+
+
+def test_a_fork_of_a_run_that_has_ended_says_why(service):
+    mirror = service.start(CONFIG, make_task(CONFIG.task))
+    service.go(mirror, running=False, steps=5)
+    run = mirror.run_id
+    service.drop(mirror)
+    mirror.ids.run = run  # the id it had: the worker no longer holds that run
+    fork = service.start(CONFIG, make_task(CONFIG.task), fork=(mirror, 5))
+    assert fork.error == "the shared run it followed has ended; start again with Reset"
+
+
+def test_a_worker_that_dies_leaves_the_last_model_and_training_goes_on():
+    service = TrainingService(workers=1)
+    try:
+        mirror = service.start(CONFIG, make_task(CONFIG.task))
+        service.go(mirror, running=False, steps=12)
+        assert mirror.step == 12
+        weights = {name: t.clone() for name, t in mirror.model.state_dict().items()}
+        os.kill(service._pool[0]["process"].pid, signal.SIGKILL)
+        assert mirror.wait(lambda m: False, 15) is False and mirror.lost
+        assert "stopped unexpectedly" in mirror.error and "step 12" in mirror.error
+        assert all(torch.equal(t, weights[name]) for name, t in mirror.model.state_dict().items())  # kept
+        service.go(mirror, running=False, steps=5)  # Step: the run goes on on a new worker, from step 12
+        assert not mirror.lost and mirror.error is None and mirror.step == 17 and len(mirror.records) == 17
+    finally:
+        service.close()
+
+
+# ---- shared runs ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shared(service):
+    return SharedRuns(service)
+
+
+def test_sessions_opening_one_experiment_share_its_untrained_run_and_then_its_training(service, shared):
+    task = make_task(CONFIG.task)
+    a, b, c = (shared.start(s, CONFIG, task) for s in (1, 2, 3))
+    assert a is b is c and a.step == 0 and shared.followers(a) == 3  # one untrained run for the arrivals
+    run = shared.train(1, a, 500)
+    assert run is not a and a.step == 0  # the first to train forks it: the untrained one stays for the others
+    train_until(service, run, 12)
+    followed = shared.train(2, b, 500)
+    assert followed is run and shared.followers(run) == 2  # the second follows the run that trains
+    train_until(service, run, 30)
+    left = shared.pause(1, run, seen=20)  # session 1 saw step 20: it goes on, alone, from exactly there
+    assert left is not run and left.step == 20 and not left.running and run.running
+    train_until(service, run, 45)
+    service.go(left, running=False, steps=25)
+    same_run(left, reference(45))  # a fork at 20, trained to 45, is the shared run's step 45
+    assert shared.followers(run) == 1 and 2 in run.targets
+
+
+def test_a_session_leaves_the_shared_run_at_its_own_stopping_step(service, shared):
+    task = make_task(CONFIG.task)
+    run = shared.train(1, shared.start(1, CONFIG, task), 10_000)
+    train_until(service, run, 3)
+    followed = shared.train(2, shared.start(2, CONFIG, task), 30)  # a preset's story: train to step 30
+    assert followed is run
+    train_until(service, run, 40)
+    settled = shared.settle(2, run)
+    assert settled is not run and settled.step == 30 and len(settled.records) == 30 and not settled.running
+    assert shared.settle(1, run) is run and run.running  # the other trains on
+
+
+def test_own_models_are_never_shared_and_user_data_keys_the_run(service, shared):
+    task = make_task(CONFIG.task)
+    mine = shared.train(1, shared.start(1, CONFIG, task), 100)
+    theirs = shared.train(2, shared.start(2, CONFIG.with_changes(seed=7), task), 100)
+    assert mine is not theirs and shared.followers(mine) == shared.followers(theirs) == 1
+    text = ExperimentConfig(task=TaskConfig(name="characters", text_source="custom"))
+    one, two = make_task(text.task, user_text="abcabcab"), make_task(text.task, user_text="xyzxyzxy")
+    assert run_key(text, one) != run_key(text, two) and run_key(text, one) == run_key(text, make_task(text.task, user_text="abcabcab"))
+
+
+def test_sharing_can_be_turned_off(service):
+    shared = SharedRuns(service, enabled=False)
+    task = make_task(CONFIG.task)
+    a, b = shared.start(1, CONFIG, task), shared.start(2, CONFIG, task)
+    assert a is not b
+    assert shared.train(1, a, 100) is a and shared.train(2, b, 100) is b
