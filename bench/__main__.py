@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from bench.app_timing import SESSIONS, browser_side, import_times, server_side
+from bench.classroom import class_load, class_table
 from bench.threads import thread_comparison
 from bench.training import default_configs, measure_training
 
@@ -83,11 +84,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one configuration per cell on one task, fewer rounds, no browser")
     parser.add_argument("--no-browser", action="store_true", help="skip the measures that need a served app and Chromium")
+    parser.add_argument("--class-only", action="store_true", help="only the hundred simulated students (about 5 minutes)")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS.relative_to(Path.cwd())})")
     args = parser.parse_args()
     torch.set_num_threads(1)  # as the app runs
     started = time.perf_counter()
 
+    if args.class_only:
+        classroom = class_load()
+        print("\n## A class of 100 on one server\n")
+        print(class_table(classroom))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.with_name("class.json").write_text(json.dumps(classroom, indent=2))
+        return
     configs = default_configs()
     if args.quick:
         configs = [c for c in configs if c[0].startswith("sine")]
@@ -98,6 +107,7 @@ def main() -> None:
     server, imports = server_side(repeats=3 if args.quick else 5), import_times()
     threads = thread_comparison(seconds=1.0 if args.quick else 2.0)
     browser = "skipped: --no-browser or --quick" if args.quick or args.no_browser else browser_side()
+    classroom = None if args.quick or args.no_browser else class_load()
 
     print("\n## Training speed (1 torch thread; snapshots at the app's default cadence)\n")
     print(training_table(training))
@@ -105,6 +115,9 @@ def main() -> None:
     print("| where | steps/s |\n|---|---:|\n" + "\n".join(f"| {k} | {v:,.0f} |" for k, v in threads.items()))
     print("\n## The app\n")
     print(app_table(server, imports, browser))
+    if classroom:
+        print("\n## A class of 100 on one server\n")
+        print(class_table(classroom))
     machine = {"python": platform.python_version(), "torch": torch.__version__, "cpus": os.cpu_count(), "torch_threads": 1}
     print(f"\n{machine}; took {time.perf_counter() - started:.0f} s")
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -115,6 +128,7 @@ def main() -> None:
         "imports": imports,
         "threads": threads,
         "browser": browser,
+        "class": classroom,
         "targets": TARGETS,
     }
     args.out.write_text(json.dumps(report, indent=2))

@@ -67,7 +67,11 @@ class Student:
     captions: set[str] = field(default_factory=set)  # what the sidebar's status line said
     cached: set[str] = field(default_factory=set)
     runs: list[Run] = field(default_factory=list)
+    cookie: str | None = None  # sent with the connection: a load balancer's sticky cookie
+    session_id: str | None = None  # the server's id for this tab's session, from its first message
+    alerts: list[str] = field(default_factory=list)  # the page's notices (st.info, st.warning, st.error), in order
     _ws: object = None
+    _tasks: list = field(default_factory=list)
     _finished: asyncio.Event = field(default_factory=asyncio.Event)
 
     # ---- sending ----------------------------------------------------------------------------------------------------
@@ -140,6 +144,7 @@ class Student:
                 self.timers.pop(fragment, None)
         elif kind == "new_session" and not msg.metadata.run.fragment_ids:  # a full run: its fragments announce new timers
             self.buttons, self.timers = {}, {}
+            self.session_id = msg.new_session.initialize.session_id or self.session_id
         elif kind == "delta":
             self._on_delta(msg)
         elif kind == "script_finished" and msg.script_finished in FULL_RUN_ENDS:
@@ -154,7 +159,9 @@ class Student:
             return
         element = delta.new_element
         kind = element.WhichOneof("type")
-        if kind == "exception":
+        if kind == "alert":
+            self.alerts.append(element.alert.body)
+        elif kind == "exception":
             self.exceptions.append(f"{element.exception.type}: {element.exception.message}"[:300])
         elif kind == "button":
             self.buttons[element.button.label] = (element.button.id, element.button.disabled)
@@ -164,9 +171,10 @@ class Student:
             self.steps.append((time.monotonic(), int(element.metric.body.replace(",", ""))))
 
     async def _listen(self) -> None:
-        async for raw in self._ws:
-            if isinstance(raw, bytes):
-                self._on_message(raw)
+        with contextlib.suppress(websockets.ConnectionClosed):  # the server went away: the next send says so
+            async for raw in self._ws:
+                if isinstance(raw, bytes):
+                    self._on_message(raw)
 
     async def _tick(self, stop_at: float) -> None:
         """The browser's timers: each announced fragment reruns at its interval (a new full run resets them)."""
@@ -184,32 +192,53 @@ class Student:
 
     # ---- a student's session ------------------------------------------------------------------------------------------
 
+    async def open(self, timeout: float = 30.0, resume: bool = False, until: float | None = None) -> None:
+        """Connect as a browser tab does (with its cookie, e.g. a load balancer's sticky one), or, with ``resume``,
+        reconnect to the session it had (as a browser does after a dropped connection); then start reading and the
+        fragment timers (until ``until``)."""
+        headers = {"Cookie": self.cookie} if self.cookie else None
+        protocols = ["streamlit", "no-xsrf", self.session_id] if resume and self.session_id else ["streamlit"]
+        self._ws = await websockets.connect(
+            self.url + "/_stcore/stream",
+            subprotocols=protocols,
+            origin=self.url.replace("ws://", "http://"),
+            additional_headers=headers,
+            max_size=2**26,
+            open_timeout=timeout,
+        )
+        self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._tick(until or time.monotonic() + 3600))]
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await self._ws.close()
+
+    async def first_run(self, timeout: float = 30.0) -> bool:
+        """The run a tab asks for when it opens (or reopens) the page; False if it did not finish in time."""
+        return await self._wait_done(await self._rerun("first"), timeout)
+
     async def attend(self, seconds: float, switch_every: float, pages: list[str], run_timeout: float = 30.0, train: bool = True) -> None:
         """Open the link, press Train (unless not ``train``), change page every ``switch_every`` seconds; stop after
         ``seconds``."""
         stop_at = time.monotonic() + seconds
-        origin = self.url.replace("ws://", "http://")
-        async with websockets.connect(
-            self.url + "/_stcore/stream", subprotocols=["streamlit"], origin=origin, max_size=2**26, open_timeout=run_timeout
-        ) as ws:
-            self._ws = ws
-            listener = asyncio.create_task(self._listen())
-            ticker = asyncio.create_task(self._tick(stop_at))
-            try:
-                first = await self._rerun("first")
-                await self._wait_done(first, run_timeout)
-                if train:
-                    await self._press_train(run_timeout)
-                turn = self.number
-                while time.monotonic() < stop_at:
-                    await asyncio.sleep(min(switch_every, max(0.0, stop_at - time.monotonic())))
-                    if time.monotonic() >= stop_at or not pages:
-                        break
-                    turn += 1
-                    await self.switch(pages[turn % len(pages)], run_timeout)
-            finally:
-                ticker.cancel()
-                listener.cancel()
+        await self.open(run_timeout, until=stop_at)
+        try:
+            await self.first_run(run_timeout)
+            if train:
+                await self._press_train(run_timeout)
+            turn = self.number
+            while time.monotonic() < stop_at:
+                await asyncio.sleep(min(switch_every, max(0.0, stop_at - time.monotonic())))
+                if time.monotonic() >= stop_at or not pages:
+                    break
+                turn += 1
+                await self.switch(pages[turn % len(pages)], run_timeout)
+        finally:
+            await self.close()
+
+    def step_shown(self) -> int | None:
+        """The step the sidebar showed last."""
+        return self.steps[-1][1] if self.steps else None
 
     async def _press_train(self, timeout: float) -> None:
         """Press Train and wait for the run that shows it took (the Train button disabled); press again if a crowded
@@ -261,7 +290,7 @@ async def _class(
     return students
 
 
-def _in_own_thread(work):
+def in_own_thread(work):
     """``work()`` on a thread of its own: the caller's thread may run an event loop already (Playwright's sync API
     does), and asyncio runs one loop per thread."""
     out = {}
@@ -298,7 +327,7 @@ def run_class(
     links = ["&".join(base + ([f"seed={i + 1}"] if own_models else [])) for i in range(students)]
     pages = pages if pages is not None else ["gradients", "hidden_states", ""]
     started, cpu = time.monotonic(), time.process_time()
-    crowd = _in_own_thread(lambda: asyncio.run(_class(ws_url, links, seconds, switch_every, pages, arrive_within, train)))
+    crowd = in_own_thread(lambda: asyncio.run(_class(ws_url, links, seconds, switch_every, pages, arrive_within, train)))
     rates = [s.steps_per_second() for s in crowd]
     switches = [t for s in crowd for t in s.switches]
     return {

@@ -6,6 +6,7 @@ Used by scripts/screenshots.py, scripts/sessions.py, bench/ and tests/e2e. Only 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -48,6 +49,18 @@ class AppServer:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         raise RuntimeError("no VmRSS line in /proc status")
+
+    def children_rss_mb(self) -> float:
+        """Resident memory of the server's child processes (its training processes), from /proc (Linux)."""
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == self.pid:
+                    total += AppServer("", int(stat.parent.name)).rss_mb()
+            except (OSError, ValueError, RuntimeError):
+                continue  # a process that ended meanwhile
+        return total
 
     def cpu_seconds(self) -> float:
         """CPU time the server process has used so far (user + system), from /proc (Linux)."""
@@ -103,6 +116,74 @@ def serve_app(log=subprocess.DEVNULL, timeout: float = 90, env: dict[str, str] |
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
+
+
+@dataclass(frozen=True)
+class ClassServers:
+    """deploy/serve.sh running: HAProxy's URL, and each replica's process id and URL, by HAProxy's name for it."""
+
+    url: str
+    replicas: dict[str, tuple[int, str]]
+
+
+@contextmanager
+def serve_class(replicas: int = 2, timeout: float = 120, log=subprocess.DEVNULL) -> Iterator[ClassServers]:
+    """``deploy/serve.sh`` with HAProxy on a free loopback port and ``replicas`` apps behind it; yields once HAProxy
+    answers the health check through every replica. Stops them all (SIGTERM to its process group) on exit."""
+    port = free_port()
+    while any(_taken(port + i) for i in range(1, replicas + 1)):
+        port = free_port()
+    env = server_environment({"BIND": "127.0.0.1", "PYTHON": sys.executable})
+    launcher = subprocess.Popen(
+        ["bash", "deploy/serve.sh", str(replicas), str(port)],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    try:
+        found: dict[str, tuple[int, str]] = {}
+        deadline = time.monotonic() + timeout
+        while len(found) < replicas:  # "replica r1: pid 123 on 127.0.0.1:8502"
+            line = launcher.stdout.readline()
+            if not line and launcher.poll() is not None:
+                raise RuntimeError(f"deploy/serve.sh ended with {launcher.returncode} before its replicas started")
+            if line.startswith("replica "):
+                name, _, pid, _, where = line.split()[1:6]
+                found[name.rstrip(":")] = (int(pid), f"http://{where}")
+        url = f"http://127.0.0.1:{port}"
+        for _, replica_url in found.values():
+            _wait_healthy(replica_url, deadline, launcher)
+        _wait_healthy(url, deadline, launcher)
+        yield ClassServers(url, found)
+    finally:
+        try:
+            os.killpg(launcher.pid, signal.SIGTERM)
+            launcher.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(launcher.pid, signal.SIGKILL)
+
+
+def _taken(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait_healthy(url: str, deadline: float, launcher: subprocess.Popen | None = None) -> None:
+    while True:
+        if launcher is not None and launcher.poll() is not None:
+            raise RuntimeError(f"deploy/serve.sh ended with {launcher.returncode} (its log folder has the reason)")
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer its health check in time")
+        time.sleep(0.3)
 
 
 def wait_idle(page, quiet: float = 0.8, timeout: float = 60) -> float:

@@ -151,11 +151,11 @@ def test_a_session_leaves_the_shared_run_at_its_own_stopping_step(service, share
     task = make_task(CONFIG.task)
     run = shared.train(1, shared.start(1, CONFIG, task), 10_000)
     train_until(service, run, 3)
-    followed = shared.train(2, shared.start(2, CONFIG, task), 30)  # a preset's story: train to step 30
-    assert followed is run
-    train_until(service, run, 40)
+    followed = shared.train(2, shared.start(2, CONFIG, task), 300)  # a preset's story: train to step 300
+    assert followed is run and run.step < 300
+    train_until(service, run, 320)
     settled = shared.settle(2, run)
-    assert settled is not run and settled.step == 30 and len(settled.records) == 30 and not settled.running
+    assert settled is not run and settled.step == 300 and len(settled.records) == 300 and not settled.running
     assert shared.settle(1, run) is run and run.running  # the other trains on
 
 

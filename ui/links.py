@@ -49,7 +49,9 @@ def link_notice(exp: Experiment) -> None:
         left, right = st.columns([3, 1])
         left.info(
             f"This link was made after **{link['steps']:,} training steps**. With the same settings and seed, training to "
-            "that step draws the same curves."
+            "that step draws the same curves. If you were training in this tab a moment ago, the server that held your "
+            "model has stopped: your settings came back from the link; train to that step to replay your training "
+            "exactly, or load a model you saved under **Save or load the model**."
         )
         right.button(f"Train to step {link['steps']:,}", on_click=exp.train_to, args=(link["steps"],), key="link_train_to", type="primary")
 
