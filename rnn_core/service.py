@@ -63,7 +63,7 @@ class RunMirror:
         self.weights: tuple | None = None
         self.prediction = None
         self.now: ProbeSnapshot | None = None  # the latest snapshot asked for "now", the report it came with, and when
-        self.now_version, self.now_at = 0, 0.0
+        self.now_version, self.now_at, self.now_asked = 0, 0.0, 0.0  # ... and when one was last asked for
         self.running, self.stop_at = False, None
         self.diverged: Divergence | None = None
         self.steps_per_second = 0.0
@@ -328,14 +328,23 @@ class TrainingService:
                 mirror.running = True
 
     def snapshot_now(self, mirror: RunMirror, timeout: float = ANSWER_SECONDS) -> ProbeSnapshot | None:
-        """A probe snapshot of the run at its current step (None if the worker did not answer in time).
+        """A probe snapshot of the run at its current step.
 
-        While the run trains, one taken in the last ``NOW_FRESH_SECONDS`` serves every page that asks: a snapshot costs
-        its worker several training steps, and the pages of one run (a class following one link) ask at once."""
+        A paused run's is exact: asked of the worker, once per step, and waited for (None if it did not answer within
+        ``timeout``). A training run's page never waits: it gets the latest snapshot asked for (or, before the first,
+        None), and a fresh one is asked for when that one is older than ``NOW_FRESH_SECONDS`` and none is on its way,
+        so that a class following one run costs its worker one snapshot per refresh, not one per student.
+        """
         now = mirror.now
-        if now is not None and (now.step == mirror.step or (mirror.running and time.monotonic() - mirror.now_at < NOW_FRESH_SECONDS)):
+        if now is not None and now.step == mirror.step:
+            return now
+        if mirror.running:
+            if time.monotonic() - max(mirror.now_at, mirror.now_asked) >= NOW_FRESH_SECONDS:
+                mirror.now_asked = time.monotonic()
+                self._send(mirror, ("now", mirror.run_id, None))
             return now
         version = mirror.version
+        mirror.now_asked = time.monotonic()
         self._send(mirror, ("now", mirror.run_id, None))
         mirror.wait(lambda m: m.now_version > version, timeout)
         return mirror.now
