@@ -14,8 +14,8 @@ import time
 import torch
 
 from rnn_core.config import ExperimentConfig
-from rnn_core.tasks import make_task
-from rnn_core.training import Trainer
+from rnn_core.data.tasks import make_task
+from rnn_core.train.trainer import Trainer
 
 BUSY = "import time\nend = time.time() + {seconds}\nwhile time.time() < end: pass"  # a core's worth of other work, bounded
 

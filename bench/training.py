@@ -1,6 +1,6 @@
 """Training speed of our engine against plain PyTorch doing the same work, measured side by side.
 
-Ours is :class:`rnn_core.training.Trainer` exactly as the app drives it (divergence checks, history
+Ours is :class:`rnn_core.train.trainer.Trainer` exactly as the app drives it (divergence checks, history
 rows, probe snapshots at the app's default cadence). The baseline is what a student would write:
 ``torch.nn.RNN/LSTM/GRU`` + ``Linear``, the same optimiser, clipping, TBPTT chunks, batches and
 loss. Both get the same warm-up and run in alternating rounds, so load on the machine hits both.
@@ -21,8 +21,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
-from rnn_core.tasks import Task, make_task
-from rnn_core.training import Trainer, make_optimizer
+from rnn_core.data.tasks import Task, make_task
+from rnn_core.train.trainer import Trainer, make_optimizer
 
 BENCH_CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")  # the recurrent cells; the MLP has no torch.nn twin
 BENCH_TASKS = ("next_number", "sine", "copy", "adding", "parity", "characters", "series")

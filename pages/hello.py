@@ -3,11 +3,11 @@
 import streamlit as st
 
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
-from rnn_core.figures import loss_curve
-from rnn_core.generate import sample_text
-from rnn_core.lessons import hello_step
-from rnn_core.tasks import make_task
-from rnn_core.training import Trainer
+from rnn_core.data.tasks import make_task
+from rnn_core.inspect.generate import sample_text
+from rnn_core.lessons.notes import hello_step
+from rnn_core.train.trainer import Trainer
+from rnn_core.viz.figures import loss_curve
 from ui.charts import show_figure
 from ui.state import SERVICE
 

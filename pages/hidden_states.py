@@ -3,10 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from rnn_core.analysis import bracket_depth, depth_unit, pca_2d, top_units
-from rnn_core.exports import export_rows, hidden_states_table
-from rnn_core.figures import overlay_lines, state_heatmap, text_activation, trajectory_2d, unit_lines
-from rnn_core.tasks import Characters
+from rnn_core.data.tasks import Characters
+from rnn_core.inspect.analysis import bracket_depth, depth_unit, pca_2d, top_units
+from rnn_core.inspect.exports import export_rows, hidden_states_table
+from rnn_core.viz.figures import overlay_lines, state_heatmap, text_activation, trajectory_2d, unit_lines
 from ui.charts import csv_download, show_figure
 from ui.controls import sequence_layer_direction
 from ui.live import live_view, stop_page

@@ -4,8 +4,8 @@ import streamlit as st
 import torch
 
 import rnn_core
-from rnn_core.figures import gradient_norm_chart, state_heatmap
-from rnn_core.probes import sine_wave, snapshot_layer
+from rnn_core.inspect.probes import sine_wave, snapshot_layer
+from rnn_core.viz.figures import gradient_norm_chart, state_heatmap
 from ui.charts import show_figure
 
 CELLS = {

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from rnn_core.figures import unrolled_diagram
-from rnn_core.lessons import parameter_shapes
-from rnn_core.models import CELL_TITLES, input_features
+from rnn_core.lessons.notes import parameter_shapes
+from rnn_core.train.models import CELL_TITLES, input_features
+from rnn_core.viz.figures import unrolled_diagram
 from ui.charts import show_figure
 from ui.state import current_experiment
 

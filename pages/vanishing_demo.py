@@ -3,8 +3,8 @@
 import streamlit as st
 import torch
 
-from rnn_core.figures import vanishing_by_hand_chart
-from rnn_core.lessons import scalar_relu_gradients
+from rnn_core.lessons.notes import scalar_relu_gradients
+from rnn_core.viz.figures import vanishing_by_hand_chart
 from ui.charts import show_figure
 
 st.title("Vanishing and exploding, by hand")

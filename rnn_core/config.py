@@ -3,7 +3,7 @@
 Frozen means hashable and comparable: a configuration can key a cache, go into a URL
 or a JSON file and come back equal. Validation happens at construction, with messages
 that name the value and the limit. What a configuration does not hold is user data
-(an uploaded text or CSV): that is passed beside it, to :func:`rnn_core.tasks.make_task`.
+(an uploaded text or CSV): that is passed beside it, to :func:`rnn_core.data.tasks.make_task`.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
 
 from rnn_core.config import SECTIONS, USER_DATA_CHOICES, ExperimentConfig
-from rnn_core.models import SequenceModel
-from rnn_core.tasks import Task, make_task
+from rnn_core.data.tasks import Task, make_task
+from rnn_core.train.models import SequenceModel
 
 RENAMED = {("task", "name"): "task"}  # a field whose own name would say too little in a URL
 # Settings the app has no control for stay out of links: a link must not reach past what the sidebar offers

@@ -23,10 +23,10 @@ from scripts.served_app import serve_app
 # The first matching fragment of a frame's file path names the area it counts for (innermost frame first wins).
 AREAS = [
     ("plotly", "plotly/"),
-    ("training", "rnn_core/training.py"),
-    ("snapshots", "rnn_core/probes.py"),
+    ("training", "rnn_core/train/trainer.py"),
+    ("snapshots", "rnn_core/inspect/probes.py"),
     ("torch", "torch/"),
-    ("figures (ours)", "rnn_core/figures.py"),
+    ("figures (ours)", "rnn_core/viz/figures.py"),
     ("pandas", "pandas/"),
     ("websocket and messages", "streamlit/web/"),
     ("websocket and messages", "starlette/"),

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from rnn_core.checkpoints import FORMAT, read_checkpoint, restore_trainer, save_checkpoint
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
-from rnn_core.tasks import make_task
-from rnn_core.training import Trainer
+from rnn_core.data.tasks import make_task
+from rnn_core.train.checkpoints import FORMAT, read_checkpoint, restore_trainer, save_checkpoint
+from rnn_core.train.trainer import Trainer
 
 SMALL = ExperimentConfig(
     task=TaskConfig(name="sine", seq_len=12), model=ModelConfig(cell="gru", hidden_size=6), train=TrainConfig(probe_every=10)

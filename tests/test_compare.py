@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rnn_core.compare import summarise, train_cells
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
-from rnn_core.tasks import make_task
-from rnn_core.training import Trainer
+from rnn_core.data.tasks import make_task
+from rnn_core.inspect.compare import summarise, train_cells
+from rnn_core.train.trainer import Trainer
 
 CONFIG = ExperimentConfig(task=TaskConfig(name="sine", seq_len=10), model=ModelConfig(hidden_size=8), train=TrainConfig(probe_every=1000))
 

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from rnn_core.config import TASK_NAMES, ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
-from rnn_core.tasks import PROBE_SEED, TASK_CLASSES, make_task
-from rnn_core.texts import arithmetic_text, brackets_text, check_user_text, decode_upload, grammar_text, numeric_columns
+from rnn_core.data.tasks import PROBE_SEED, TASK_CLASSES, make_task
+from rnn_core.data.texts import arithmetic_text, brackets_text, check_user_text, decode_upload, grammar_text, numeric_columns
 
 
 def test_config_round_trips_through_json_and_is_hashable():

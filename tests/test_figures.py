@@ -16,12 +16,12 @@ import plotly.io
 import plotly.tools
 import pytest
 
-from rnn_core import figures
-from rnn_core.analysis import pca_2d
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig
-from rnn_core.lessons import scalar_relu_gradients
-from rnn_core.tasks import make_task
-from rnn_core.training import Trainer
+from rnn_core.data.tasks import make_task
+from rnn_core.inspect.analysis import pca_2d
+from rnn_core.lessons.notes import scalar_relu_gradients
+from rnn_core.train.trainer import Trainer
+from rnn_core.viz import figures
 
 HELPERS = {"typed", "figure"}  # not builders
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from rnn_core.lessons import (
+from rnn_core.lessons.notes import (
     PARAMETERS,
     ScalarWeights,
     bptt_sums,
@@ -60,9 +60,9 @@ def test_formula_text_totals_the_real_count(cell, layers, bidirectional):
 
 def test_hello_step_gradient_is_softmax_minus_one_hot_and_leaves_the_model_alone():
     from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
-    from rnn_core.lessons import hello_step
-    from rnn_core.tasks import make_task
-    from rnn_core.training import Trainer
+    from rnn_core.data.tasks import make_task
+    from rnn_core.lessons.notes import hello_step
+    from rnn_core.train.trainer import Trainer
 
     cfg = ExperimentConfig(
         task=TaskConfig(name="characters", text_source="hello"),

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnn_core.compare import summarise, unique_labels
 from rnn_core.config import ExperimentConfig
-from rnn_core.exports import export_rows, gates_table, gradients_table, hidden_states_table, runs_table, step_loss_table, to_csv
+from rnn_core.data.tasks import make_task
+from rnn_core.inspect.compare import summarise, unique_labels
+from rnn_core.inspect.exports import export_rows, gates_table, gradients_table, hidden_states_table, runs_table, step_loss_table, to_csv
+from rnn_core.inspect.probes import take_snapshot
 from rnn_core.links import FIELDS, NOT_IN_LINKS, SECTIONS, changed_settings, config_from_params, config_to_params, without
-from rnn_core.probes import take_snapshot
-from rnn_core.tasks import make_task
-from rnn_core.training import Trainer
+from rnn_core.train.trainer import Trainer
 
 CHANGED = ExperimentConfig().with_changes(
     task={"name": "copy", "delay": 30, "symbols": 6, "noise": 0.25},
@@ -135,7 +135,7 @@ def test_a_setting_can_be_put_back_to_its_default_alone():
 def test_a_big_models_table_holds_the_layer_on_screen(trained, monkeypatch):
     _, snap = trained
     assert export_rows(snap.hidden, shown=3) == [0, 1, 2, 3]  # small: every layer and direction
-    monkeypatch.setattr("rnn_core.exports.MAX_TABLE_ROWS", 100)
+    monkeypatch.setattr("rnn_core.inspect.exports.MAX_TABLE_ROWS", 100)
     rows = export_rows(snap.hidden, shown=3)
     table = hidden_states_table(snap, num_directions=2, rows=rows)
     assert rows == [3] and set(zip(table.layer, table.direction)) == {(2, "reverse")}

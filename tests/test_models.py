@@ -8,8 +8,8 @@ from torch.testing import assert_close
 
 import rnn_core
 from rnn_core.config import ModelConfig, TaskConfig
-from rnn_core.models import SequenceModel, WindowMLP, count_parameters, parameter_formula
-from rnn_core.tasks import make_task
+from rnn_core.data.tasks import make_task
+from rnn_core.train.models import SequenceModel, WindowMLP, count_parameters, parameter_formula
 
 SINE = TaskConfig(name="sine", seq_len=9)
 ADDING = TaskConfig(name="adding", seq_len=9)
@@ -60,7 +60,7 @@ def test_twin_shares_the_weights_and_computes_the_same(cell):
     with torch.no_grad():
         model.rnn.weight_hh_l0.mul_(2)  # training changes the weights: the twin sees it at once
     assert_close(twin(model.encoder(x))[0], model.features(x)[0], atol=1e-5, rtol=1e-5)
-    assert isinstance(twin, rnn_core.layers._RecurrentBase) and not twin.training
+    assert isinstance(twin, rnn_core.nn.layers._RecurrentBase) and not twin.training
 
 
 def test_bidirectional_is_refused_where_it_would_see_the_answer():

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_core.analysis import bracket_depth, depth_unit
 from rnn_core.config import ExperimentConfig
+from rnn_core.data.tasks import make_task
+from rnn_core.inspect.analysis import bracket_depth, depth_unit
+from rnn_core.inspect.probes import take_snapshot
 from rnn_core.links import config_from_params, config_to_params
 from rnn_core.presets import PRESETS, PRESETS_BY_KEY
-from rnn_core.probes import take_snapshot
-from rnn_core.tasks import make_task
-from rnn_core.training import Trainer
+from rnn_core.train.trainer import Trainer
 
 
 def trained(config: ExperimentConfig, steps: int) -> Trainer:

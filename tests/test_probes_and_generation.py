@@ -11,13 +11,13 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from rnn_core import probes
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
-from rnn_core.generate import sample_text, top_k_next
-from rnn_core.losses import task_loss
-from rnn_core.probes import SnapshotStore, jacobian_steps, take_snapshot
-from rnn_core.tasks import make_task
-from rnn_core.training import Trainer
+from rnn_core.data.tasks import make_task
+from rnn_core.inspect import probes
+from rnn_core.inspect.generate import sample_text, top_k_next
+from rnn_core.inspect.probes import SnapshotStore, jacobian_steps, take_snapshot
+from rnn_core.train.losses import task_loss
+from rnn_core.train.trainer import Trainer
 
 
 def make(task: TaskConfig, model: ModelConfig, **train) -> Trainer:
@@ -94,7 +94,7 @@ def test_snapshot_gradients_equal_one_backward_pass_per_quantity(task, model):
 def test_step_jacobians_written_out_equal_autograd(mode):
     from torch.func import jacrev, vmap
 
-    from rnn_core.cells import STEP_FUNCTIONS
+    from rnn_core.nn.cells import STEP_FUNCTIONS
 
     torch.manual_seed(0)
     H, N, gates = 4, 6, {"RNN_TANH": 1, "RNN_RELU": 1, "GRU": 3, "LSTM": 4}[mode]
@@ -214,7 +214,7 @@ def test_eigenvalues_of_matrices_that_are_not_finite_are_nan_and_never_crash_the
     did it): in a subprocess, so that a regression fails this test instead of taking the whole run down."""
     script = (
         "import math, torch\n"
-        "from rnn_core.probes import _eigvals\n"
+        "from rnn_core.inspect.probes import _eigvals\n"
         "m = torch.stack([torch.full((3, 3), math.nan), torch.diag(torch.tensor([1.0, 2.0, 3.0])), torch.full((3, 3), math.inf)])\n"
         "v = _eigvals(m)\n"
         "assert v[0].isnan().all() and v[2].isnan().all(), v\n"

@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from torch.testing import assert_close
 
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
-from rnn_core.tasks import make_task
-from rnn_core.training import HISTORY_COLUMNS, Trainer
+from rnn_core.data.tasks import make_task
+from rnn_core.train.trainer import HISTORY_COLUMNS, Trainer
 
 NO_PROBES = {"probe_every": 100_000}
 

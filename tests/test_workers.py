@@ -15,10 +15,10 @@ import pytest
 import torch
 
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
-from rnn_core.service import TrainingService
-from rnn_core.sharing import SharedRuns, run_key
-from rnn_core.tasks import make_task
-from rnn_core.training import Trainer
+from rnn_core.data.tasks import make_task
+from rnn_core.runs.service import TrainingService
+from rnn_core.runs.sharing import SharedRuns, run_key
+from rnn_core.train.trainer import Trainer
 
 CONFIG = ExperimentConfig(
     task=TaskConfig(name="copy", delay=6), model=ModelConfig(cell="gru", hidden_size=8), train=TrainConfig(probe_every=10)

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from rnn_core.exports import to_csv
+from rnn_core.inspect.exports import to_csv
 from ui.presentation import for_projection, presenting
 
 PNG_SIZE = {"width": 1600, "height": 900, "scale": 2}  # Plotly's camera button: a 3200×1800 PNG, sharp on any projector

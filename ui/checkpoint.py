@@ -10,7 +10,7 @@ import re
 
 import streamlit as st
 
-from rnn_core.checkpoints import read_checkpoint, restore_trainer, save_checkpoint
+from rnn_core.train.checkpoints import read_checkpoint, restore_trainer, save_checkpoint
 from ui import settings
 from ui.sidebar import USER_COLUMN, USER_COLUMNS, USER_TEXT, revert_widgets
 from ui.state import SERVICE, Experiment, current_experiment

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnn_core.probes import ProbeSnapshot
+from rnn_core.inspect.probes import ProbeSnapshot
 from ui.state import Experiment
 
 NOW = "now"

@@ -4,11 +4,11 @@ Refresh:
   RNN_EXPLORER_REFRESH_SECONDS   how often live views redraw while training (default 1.0)
   RNN_EXPLORER_SLICE_SECONDS     with 0 training processes: how long each refresh trains before drawing (default 0.4)
   RNN_EXPLORER_TRAINING_SLOTS    training processes beside the server (default: CPU cores − 1, at least 1); each trains
-                                 its runs in turn, a short quantum each (rnn_core/worker.py). 0 trains inside the
+                                 its runs in turn, a short quantum each (rnn_core/runs/worker.py). 0 trains inside the
                                  server's own process, only while a page refreshes (the tests use it)
 
   RNN_EXPLORER_SHARE_RUNS        1 (default): sessions that train the same experiment from scratch follow one run
-                                 (rnn_core/sharing.py); 0: every session trains its own
+                                 (rnn_core/runs/sharing.py); 0: every session trains its own
 
 Limits (one student's model must not slow the server for everyone; raise them when you run the app yourself):
   RNN_EXPLORER_MAX_HIDDEN_SIZE   hidden units per layer (default 256)
@@ -27,8 +27,8 @@ import os
 from dataclasses import dataclass, fields
 
 from rnn_core.config import ExperimentConfig
-from rnn_core.models import multiply_adds_per_step
-from rnn_core.tasks import Task
+from rnn_core.data.tasks import Task
+from rnn_core.train.models import multiply_adds_per_step
 
 ENV_PREFIX = "RNN_EXPLORER_"
 WHY = "a shared server keeps every model small enough to stay live for the whole class"

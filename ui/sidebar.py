@@ -14,9 +14,9 @@ import numpy as np
 import streamlit as st
 
 from rnn_core.config import SECTIONS, ExperimentConfig, TaskConfig
-from rnn_core.models import CELL_TITLES
-from rnn_core.tasks import TASK_CLASSES, make_task
-from rnn_core.texts import decode_upload, numeric_columns
+from rnn_core.data.tasks import TASK_CLASSES, make_task
+from rnn_core.data.texts import decode_upload, numeric_columns
+from rnn_core.train.models import CELL_TITLES
 from ui import settings
 from ui.presentation import presenting
 from ui.settings import raise_hint

@@ -1,6 +1,6 @@
 """The session's experiment, and every session-state key the app uses, in one place.
 
-One :class:`Experiment` per browser session holds its run: a :class:`~rnn_core.service.RunMirror` of a run that trains
+One :class:`Experiment` per browser session holds its run: a :class:`~rnn_core.runs.service.RunMirror` of a run that trains
 in a worker process (``SERVICE``), which pages read as they would read a Trainer. Nothing here trains: the session
 steers its run (start, pause, a number of steps) and reads what the worker last reported, so a page never waits for
 training and a click never waits for a slice to end. ``lock`` guards the session's own lists (kept runs) against a
@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from rnn_core.compare import MAX_KEPT_RUNS, RunSummary, summarise, unique_labels
 from rnn_core.config import ExperimentConfig
+from rnn_core.data.tasks import Task, make_task
+from rnn_core.inspect.compare import MAX_KEPT_RUNS, RunSummary, summarise, unique_labels
+from rnn_core.inspect.probes import ProbeSnapshot
 from rnn_core.presets import PRESETS_BY_KEY
-from rnn_core.probes import ProbeSnapshot
-from rnn_core.service import RunMirror, TrainingService
-from rnn_core.sharing import SharedRuns
-from rnn_core.tasks import Task, make_task
+from rnn_core.runs.service import RunMirror, TrainingService
+from rnn_core.runs.sharing import SharedRuns
 from ui import settings
 from ui.pacing import Pacing
 from ui.settings import SLICE_SECONDS

@@ -14,8 +14,8 @@ import time
 
 import streamlit as st
 
-from rnn_core.tasks import make_task
-from rnn_core.worker import QUANTUM_SECONDS
+from rnn_core.data.tasks import make_task
+from rnn_core.runs.worker import QUANTUM_SECONDS
 from ui import settings
 from ui.settings import raise_hint
 from ui.state import LIVE_THIS_RUN, PACING, PROGRESS_BOX, Experiment, current_experiment

@@ -9,10 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnn_core.config import ExperimentConfig
+from rnn_core.data.tasks import make_task
 from rnn_core.links import config_to_params
 from rnn_core.presets import PRESETS
-from rnn_core.tasks import make_task
-from rnn_core.training import Trainer
+from rnn_core.train.trainer import Trainer
 from tests.app.conftest import APP, plotly_figures
 from ui.sidebar import key
 

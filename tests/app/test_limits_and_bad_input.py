@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from rnn_core.checkpoints import save_checkpoint
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
-from rnn_core.tasks import make_task
-from rnn_core.training import Trainer
+from rnn_core.data.tasks import make_task
+from rnn_core.train.checkpoints import save_checkpoint
+from rnn_core.train.trainer import Trainer
 from tests.app.test_train_page import experiment, sidebar_step
 from ui import settings
 from ui.settings import Limits

@@ -26,8 +26,8 @@ import threading
 import numpy as np
 
 from rnn_core.config import ExperimentConfig
-from rnn_core.service import RunMirror, TrainingService
-from rnn_core.tasks import Task
+from rnn_core.data.tasks import Task
+from rnn_core.runs.service import RunMirror, TrainingService
 
 FRESH_KEPT = 8  # experiments whose untrained run is kept for the sessions that open them next
 

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnn_core.losses import task_loss
+from rnn_core.train.losses import task_loss
 
 
 @dataclass(frozen=True)

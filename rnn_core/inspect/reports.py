@@ -6,7 +6,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from rnn_core.tasks import Batch, Task
+from rnn_core.data.tasks import Batch, Task
 
 
 def prediction_table(task: Task, batch: Batch, prediction: torch.Tensor, sample: int) -> pd.DataFrame:

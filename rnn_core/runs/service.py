@@ -7,7 +7,7 @@ the weights as one array), so a server thread never waits for training, and trai
 interpreter lock. The weights come with every report, so a run whose worker dies keeps its last good model: the
 service restarts the worker, and the run goes on from that model when the student presses Train.
 
-Workers are processes (``TrainingService(workers=n)``, the app), or one :class:`~rnn_core.worker.Worker` in this
+Workers are processes (``TrainingService(workers=n)``, the app), or one :class:`~rnn_core.runs.worker.Worker` in this
 process (``inline=True``: tests and notebooks), which trains only when :meth:`TrainingService.pump` is called.
 """
 
@@ -29,12 +29,12 @@ from pathlib import Path
 import torch
 
 from rnn_core.config import ExperimentConfig
-from rnn_core.history import History
-from rnn_core.models import SequenceModel
-from rnn_core.probes import ProbeSnapshot, SnapshotStore
-from rnn_core.tasks import Task
-from rnn_core.training import Divergence
-from rnn_core.worker import Update, Worker, flat_weights, unflat_weights
+from rnn_core.data.tasks import Task
+from rnn_core.inspect.probes import ProbeSnapshot, SnapshotStore
+from rnn_core.runs.worker import Update, Worker, flat_weights, unflat_weights
+from rnn_core.train.history import History
+from rnn_core.train.models import SequenceModel
+from rnn_core.train.trainer import Divergence
 
 SNAPSHOT_BYTES = 10 * 2**20  # a run's kept snapshots, as a Trainer keeps them
 START_SECONDS = 60.0  # a first run may wait for its worker process to start (importing torch takes seconds)
@@ -70,8 +70,8 @@ class RunMirror:
         self.sharing = 1  # runs taking turns on its worker when it last reported
         self.error: str | None = None  # the worker could not build the run, or it stopped: a sentence for the page
         self.lost = False  # its worker died: the next Train starts it again from the last reported weights
-        self.key: tuple | None = None  # what makes it the same run as another from scratch (rnn_core.sharing); None: its own
-        self.holders: set[int] = set()  # the sessions that show it (rnn_core.sharing keeps these two)
+        self.key: tuple | None = None  # what makes it the same run as another from scratch (rnn_core.runs.sharing); None: its own
+        self.holders: set[int] = set()  # the sessions that show it (rnn_core.runs.sharing keeps these two)
         self.targets: dict[int, int] = {}  # the sessions that train it -> the step each wants to stop at
         self.version = 0  # reports applied so far
         self._changed = threading.Condition()
@@ -172,13 +172,13 @@ class TrainingService:
     # ---- workers --------------------------------------------------------------------------------------------------
 
     def _spawn(self, index: int) -> dict:
-        """A worker process (``python -m rnn_core.worker``) and a connection to it over a socket pair.
+        """A worker process (``python -m rnn_core.runs.worker``) and a connection to it over a socket pair.
 
         Not multiprocessing's spawn: it would run the server's main script (Streamlit's ``app.py``) again in the child.
         """
         ours, theirs = socket.socketpair()
         process = subprocess.Popen(
-            [sys.executable, "-m", "rnn_core.worker", str(theirs.fileno())], pass_fds=[theirs.fileno()], cwd=Path(__file__).parents[1]
+            [sys.executable, "-m", "rnn_core.runs.worker", str(theirs.fileno())], pass_fds=[theirs.fileno()], cwd=Path(__file__).parents[2]
         )
         theirs.close()
         worker = {"index": index, "process": process, "connection": Connection(ours.detach()), "send": threading.Lock(), "alive": True}
@@ -312,7 +312,7 @@ class TrainingService:
     ) -> None:
         """Train until paused (or ``stop_at``), or ``steps`` more, or pause; waits for the worker's answer to a pause or a
         number of steps, so that the page drawn next shows the model as training left it. ``keep`` and ``marks``: see
-        rnn_core.worker (a shared run's copies, and the steps it reports at). ``wait=False``: a pause nobody waits to see."""
+        rnn_core.runs.worker (a shared run's copies, and the steps it reports at). ``wait=False``: a pause nobody waits to see."""
         if mirror.lost and (running or steps):
             self.resume(mirror)
         version = mirror.version

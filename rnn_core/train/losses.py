@@ -7,7 +7,7 @@ import math
 import torch.nn.functional as F
 from torch import Tensor
 
-from rnn_core.tasks import Task
+from rnn_core.data.tasks import Task
 
 
 def task_loss(task: Task, prediction: Tensor, target: Tensor, mask: Tensor) -> tuple[Tensor, float]:

@@ -11,9 +11,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-import rnn_core.layers as layers
+import rnn_core.nn.layers as layers
 from rnn_core.config import ModelConfig
-from rnn_core.tasks import Task
+from rnn_core.data.tasks import Task
 
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "gru": 3, "lstm": 4}
 CELL_TITLES = {"rnn_tanh": "RNN (tanh)", "rnn_relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU", "mlp": "MLP on windows"}

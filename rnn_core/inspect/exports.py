@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rnn_core.compare import RunSummary
-from rnn_core.probes import ProbeSnapshot
+from rnn_core.inspect.compare import RunSummary
+from rnn_core.inspect.probes import ProbeSnapshot
 
 MAX_TABLE_ROWS = 250_000  # about 10 MB of CSV, built in a second: a bigger model exports the layer on screen
 

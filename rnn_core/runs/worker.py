@@ -32,9 +32,9 @@ import numpy as np
 import torch
 
 from rnn_core.config import ExperimentConfig
-from rnn_core.probes import ProbeSnapshot, take_snapshot
-from rnn_core.tasks import make_task
-from rnn_core.training import Divergence, Trainer
+from rnn_core.data.tasks import make_task
+from rnn_core.inspect.probes import ProbeSnapshot, take_snapshot
+from rnn_core.train.trainer import Divergence, Trainer
 
 QUANTUM_SECONDS = 0.05  # one run's turn: short, so that forty runs each train within two seconds
 UPDATE_SECONDS = 0.5  # how often a running run reports (the pages refresh every second or slower)
@@ -278,10 +278,10 @@ def serve(connection, threads: int = 1) -> None:
         return  # the server has gone: so has every run this worker held
 
 
-if __name__ == "__main__":  # python -m rnn_core.worker FD: the server's end of a socket pair is FD's other end
+if __name__ == "__main__":  # python -m rnn_core.runs.worker FD: the server's end of a socket pair is FD's other end
     import sys
     from multiprocessing.connection import Connection
 
-    from rnn_core import worker  # this module by its own name, so that its updates unpickle as rnn_core.worker.Update
+    from rnn_core.runs import worker  # this module by its own name, so that its updates unpickle as rnn_core.runs.worker.Update
 
     worker.serve(Connection(int(sys.argv[1])))

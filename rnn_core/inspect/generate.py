@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from rnn_core.models import SequenceModel
-from rnn_core.tasks import Characters
+from rnn_core.data.tasks import Characters
+from rnn_core.train.models import SequenceModel
 
 
 def _check(model: SequenceModel, task: Characters) -> None:

@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnn_core.cells import STEP_FUNCTIONS
-from rnn_core.recording import Recording
+from rnn_core.nn.cells import STEP_FUNCTIONS
+from rnn_core.nn.recording import Recording
 
 _GATES_PER_UNIT = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 _GATE_NAMES = {"RNN_TANH": (), "RNN_RELU": (), "LSTM": ("input", "forget", "cell", "output"), "GRU": ("reset", "update", "new")}
@@ -303,7 +303,7 @@ class RNN(_RecurrentBase):
 
 
 class LSTM(_RecurrentBase):
-    r"""Long short-term memory, step by step (equations in :func:`rnn_core.cells.lstm_step`).
+    r"""Long short-term memory, step by step (equations in :func:`rnn_core.nn.cells.lstm_step`).
 
     Same arguments as :class:`RNN` without ``nonlinearity``; ``proj_size`` must stay 0.
     ``hx`` and the returned final state are tuples ``(h, c)`` of the shapes of :class:`RNN`'s h.
@@ -335,7 +335,7 @@ class LSTM(_RecurrentBase):
 
 
 class GRU(_RecurrentBase):
-    r"""Gated recurrent unit, step by step (equations in :func:`rnn_core.cells.gru_step`).
+    r"""Gated recurrent unit, step by step (equations in :func:`rnn_core.nn.cells.gru_step`).
 
     Same arguments, inputs and outputs as :class:`RNN` without ``nonlinearity``.
     Gate weights stack in rows ``(W_ir | W_iz | W_in)``: ``weight_ih_l0`` is ``(3*H, H_in)``.

@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from rnn_core.layers import RNN
+from rnn_core.nn.layers import RNN
 
 DEMO_LENGTHS = (1, 2, 3, 4, 5, 10)
 

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 from rnn_core.config import TaskConfig
-from rnn_core.texts import BUILT_IN_TEXTS, check_user_text
+from rnn_core.data.texts import BUILT_IN_TEXTS, check_user_text
 
 PROBE_SEED = 1234  # the probe batch is the same for every run of a task
 

@@ -19,8 +19,8 @@ import torch
 from torch import Tensor
 
 from rnn_core.config import ExperimentConfig
-from rnn_core.tasks import Task, make_task
-from rnn_core.training import HISTORY_COLUMNS, Trainer
+from rnn_core.data.tasks import Task, make_task
+from rnn_core.train.trainer import HISTORY_COLUMNS, Trainer
 
 FORMAT, VERSION = "rnn-explorer-checkpoint", 1
 

@@ -25,13 +25,13 @@ import torch
 from torch import Tensor
 
 from rnn_core.config import ExperimentConfig
-from rnn_core.history import COLUMNS, History
-from rnn_core.losses import task_loss
-from rnn_core.models import SequenceModel
-from rnn_core.probes import ProbeSnapshot, SnapshotStore, take_snapshot
-from rnn_core.tasks import Batch, Task
+from rnn_core.data.tasks import Batch, Task
+from rnn_core.inspect.probes import ProbeSnapshot, SnapshotStore, take_snapshot
+from rnn_core.train.history import COLUMNS, History
+from rnn_core.train.losses import task_loss
+from rnn_core.train.models import SequenceModel
 
-HISTORY_COLUMNS = COLUMNS  # the history's columns, by name (rnn_core.history)
+HISTORY_COLUMNS = COLUMNS  # the history's columns, by name (rnn_core.train.history)
 _GLOBAL_RNG = threading.Lock()  # torch's global generator is shared by every session in the process
 
 
