@@ -74,7 +74,6 @@ def test_the_readme_names_that_rnn_core_offers_exist():
     """Each `rnn_core.<name>` the README names is the package's own: an attribute of it or one of its modules."""
     import importlib
 
-    import rnn_core
 
     names = set(re.findall(r"`rnn_core((?:\.\w+)+)", README))
     assert {".Trainer", ".ExperimentConfig", ".make_task", ".RNN"} <= names
