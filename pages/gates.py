@@ -5,6 +5,7 @@ import streamlit as st
 from rnn_core.data.tasks import Characters
 from rnn_core.inspect.exports import export_rows, gates_table
 from rnn_core.inspect.gate_stats import BOUNDED_GATES, saturation_table
+from rnn_core.nn.cell_facts import CELLS, GATES
 from rnn_core.viz.figures import gate_histograms, state_heatmap, text_activation
 from ui.charts import csv_download, show_figure
 from ui.controls import sequence_layer_direction
@@ -12,19 +13,9 @@ from ui.live import live_view, stop_page
 from ui.replay import replay_snapshot
 from ui.state import Experiment, current_experiment
 
-GATE_TITLES = {
-    "input": "Input gate i_t: how much of the candidate to write",
-    "forget": "Forget gate f_t: how much of c_{t-1} to keep",
-    "cell": "Candidate cell g_t: what could be written",
-    "output": "Output gate o_t: how much of the cell to show as h_t",
-    "reset": "Reset gate r_t: how much of h_{t-1} the candidate sees",
-    "update": "Update gate z_t: how much of h_{t-1} to keep",
-    "new": "New state n_t: the candidate",
-}
-
 st.title("Gates")
 exp = current_experiment()
-if exp.config.model.cell not in ("lstm", "gru"):
+if not (exp.config.model.cell in CELLS and CELLS[exp.config.model.cell].gates):
     st.info("Only LSTM and GRU cells have gates. Choose one in the sidebar (and Rebuild) to see them at work.")
     stop_page()
 st.markdown(
@@ -43,7 +34,7 @@ def draw(exp: Experiment) -> None:
     for start in range(0, len(panels), 2):
         columns = st.columns(2)
         for col, (name, values) in zip(columns, panels[start : start + 2]):
-            title = GATE_TITLES.get(name, "Cell state c_t: the long-term memory")
+            title = f"{GATES[name].title}: {GATES[name].role}" if name in GATES else "Cell state c_t: the long-term memory"
             show_figure(state_heatmap(values[row, i], title, name, bounded=name in BOUNDED_GATES, x_labels=labels), col)
     directions = exp.trainer.structure.num_directions
     rows = export_rows(next(iter(snap.gates.values())), row)

@@ -3,33 +3,21 @@
 import streamlit as st
 import torch
 
-import rnn_core
 from rnn_core.inspect.probes import sine_wave, snapshot_layer
+from rnn_core.nn.cell_facts import CELLS, GATES
+from rnn_core.nn.layers import stepwise_layer
+from rnn_core.train.trainer import seeded
 from rnn_core.viz.figures import gradient_norm_chart, state_heatmap
 from ui.charts import show_figure
 
-CELLS = {
-    "RNN (tanh)": lambda h: rnn_core.RNN(1, h, nonlinearity="tanh"),
-    "RNN (ReLU)": lambda h: rnn_core.RNN(1, h, nonlinearity="relu"),
-    "LSTM": lambda h: rnn_core.LSTM(1, h),
-    "GRU": lambda h: rnn_core.GRU(1, h),
-}
-GATE_TITLES = {
-    "input": "Input gate i_t",
-    "forget": "Forget gate f_t",
-    "cell": "Candidate cell g_t",
-    "output": "Output gate o_t",
-    "reset": "Reset gate r_t",
-    "update": "Update gate z_t",
-    "new": "New state n_t",
-}
+CELLS_BY_TITLE = {cell.title: name for name, cell in CELLS.items()}  # the choices, as the selectbox shows them
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def layer_snapshot(cell: str, hidden_size: int, seq_len: int, scale: float, seed: int):
     """Pure data keyed by the choices: safe to share between sessions."""
-    torch.manual_seed(seed)
-    layer = CELLS[cell](hidden_size)
+    with seeded(seed):  # torch's default initialisation draws from its global generator: under the lock that guards it
+        layer = stepwise_layer(CELLS_BY_TITLE[cell], 1, hidden_size)
     with torch.no_grad():
         layer.weight_hh_l0.mul_(scale)
     return snapshot_layer(layer, sine_wave(seq_len))
@@ -44,7 +32,7 @@ st.markdown(
 )
 
 left, mid, right, far = st.columns(4)
-cell = left.selectbox("Cell", list(CELLS), key="inside_cell")
+cell = left.selectbox("Cell", list(CELLS_BY_TITLE), key="inside_cell")
 hidden_size = mid.slider("Hidden units H", 1, 32, 8, key="inside_hidden")
 seq_len = right.slider("Sequence length T", 5, 100, 40, key="inside_seq_len")
 scale = far.slider(
@@ -77,7 +65,7 @@ st.caption(
 )
 
 panels = ([("Cell state c_t", "c", snap.cell, False)] if snap.cell is not None else []) + [
-    (GATE_TITLES[name], name, values, name != "cell" and name != "new") for name, values in snap.gates.items()
+    (GATES[name].title, name, values, GATES[name].bounded) for name, values in snap.gates.items()
 ]
 if panels:
     st.subheader("Gates and cell state")

@@ -13,12 +13,14 @@ from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from numbers import Integral, Real
 from typing import Any
 
+from rnn_core.nn.cell_facts import CELLS as RECURRENT_CELLS
+
 TASK_NAMES = ("next_number", "sine", "copy", "adding", "parity", "characters", "series")
 TEXT_SOURCES = ("hello", "brackets", "arithmetic", "grammar", "custom")
 # The choices that stand for the user's own data, which a configuration never holds (it comes beside it, to make_task):
 # field -> (its value that means "the user's data", what that data is, in a sentence).
 USER_DATA_CHOICES = {"text_source": ("custom", "your own text"), "name": ("series", "your own CSV series")}
-CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru", "mlp")
+CELLS = (*RECURRENT_CELLS, "mlp")  # the windowing MLP: the baseline with no recurrence
 INITS = ("default", "orthogonal", "constant")
 ENCODINGS = ("onehot", "embedding")
 OPTIMIZERS = ("sgd", "adam", "rmsprop")

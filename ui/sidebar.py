@@ -16,6 +16,7 @@ import streamlit as st
 from rnn_core.config import SECTIONS, ExperimentConfig, TaskConfig
 from rnn_core.data.tasks import TASK_CLASSES, make_task
 from rnn_core.data.texts import decode_upload, numeric_columns
+from rnn_core.nn.cell_facts import CELLS
 from rnn_core.train.models import CELL_TITLES
 from ui import settings
 from ui.presentation import presenting
@@ -203,7 +204,7 @@ def model_widgets(task_name: str) -> None:
             help="Every eigenvalue of an orthogonal W_hh scaled by the gain has |λ| = gain: below 1 a plain RNN's gradients "
             "start vanishing, above 1 exploding.",
         )
-    if cell in ("lstm", "gru"):
+    if cell in CELLS and CELLS[cell].memory_gate:
         st.slider(
             "Memory gate bias (forget / update)",
             *span("model", "memory_gate_bias", 0.0, 5.0),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-BOUNDED_GATES = ("input", "forget", "output", "reset", "update")  # sigmoid gates; "cell" and "new" are tanh candidates
+from rnn_core.nn.cell_facts import GATES
+
+BOUNDED_GATES = tuple(name for name, gate in GATES.items() if gate.bounded)  # sigmoid gates, not the tanh candidates
 
 
 def saturation_table(gates: dict[str, np.ndarray], margin: float = 0.05) -> pd.DataFrame:

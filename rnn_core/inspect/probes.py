@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnn_core.nn.cell_facts import CELLS
 from rnn_core.train.losses import task_loss
 
 
@@ -68,7 +69,6 @@ def snapshot_layer(layer: nn.Module, x: Tensor, layer_index: int = -1, direction
 # Probe snapshots of a trained SequenceModel on a fixed probe batch.
 
 JACOBIAN_BUDGET = 4e9  # S³ summed over the step Jacobians a snapshot decomposes: about 2 s on one core
-_GATE_ORDER = {"lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update", "new")}
 
 
 @dataclass(frozen=True)
@@ -222,10 +222,10 @@ def _step_losses(model, task, features: Tensor, batch) -> np.ndarray:
         return torch.where(counted > 0, summed / counted.clamp(min=1), torch.nan).numpy()
 
 
-def _eigenvalues(twin: nn.Module, kind: str) -> dict[str, np.ndarray]:
+def _eigenvalues(twin: nn.Module, cell: str) -> dict[str, np.ndarray]:
     """Eigenvalues of every W_hh, per gate block for gated cells (their W_hh is not square)."""
     H, out = twin.hidden_size, {}
-    blocks = _GATE_ORDER.get(kind, ("",))
+    blocks = CELLS[cell].gate_names or ("",)
     with torch.no_grad():
         for name, param in twin.named_parameters():
             if name.startswith("weight_hh"):

@@ -10,7 +10,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from rnn_core.nn.layers import RNN
+from rnn_core.nn.cell_facts import CELLS
+from rnn_core.nn.layers import RNN, fused_layer
 
 DEMO_LENGTHS = (1, 2, 3, 4, 5, 10)
 
@@ -156,9 +157,6 @@ def scalar_autograd(weights: ScalarWeights, xs: list[float]) -> tuple[float, dic
 # ---------------------------------------------------------------------------------------------
 # Shapes and parameter counts, as PyTorch has them
 
-_MODULES = {"rnn_tanh": torch.nn.RNN, "rnn_relu": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
-
-
 def tensor_shapes(
     cell: str,
     input_size: int,
@@ -171,12 +169,11 @@ def tensor_shapes(
     out_features: int,
 ) -> pd.DataFrame:
     """Every tensor going in and out, with the shapes a real torch module produces (checked by running it)."""
-    extra = {"nonlinearity": cell[4:]} if cell.startswith("rnn") else {}
-    module = _MODULES[cell](input_size, hidden_size, num_layers, batch_first=batch_first, bidirectional=bidirectional, **extra)
+    module = fused_layer(cell, input_size, hidden_size, num_layers, batch_first=batch_first, bidirectional=bidirectional)
     D = 2 if bidirectional else 1
     x = torch.zeros((batch, seq_len, input_size) if batch_first else (seq_len, batch, input_size))
     output, state = module(x)
-    h_n, c_n = state if cell == "lstm" else (state, None)
+    h_n, c_n = state if CELLS[cell].has_cell_state else (state, None)
     head = torch.nn.Linear(D * hidden_size, out_features)(output)
     N, L, H = "N", "L", "H_out"
     rows = [
@@ -199,10 +196,9 @@ def tensor_shapes(
 
 def parameter_shapes(cell: str, input_size: int, hidden_size: int, num_layers: int, bidirectional: bool, out_features: int) -> pd.DataFrame:
     """Every weight and bias by its PyTorch name, its shape and size, recurrent layers then the head."""
-    extra = {"nonlinearity": cell[4:]} if cell.startswith("rnn") else {}
     D = 2 if bidirectional else 1
     modules = {
-        "rnn": _MODULES[cell](input_size, hidden_size, num_layers, bidirectional=bidirectional, **extra),
+        "rnn": fused_layer(cell, input_size, hidden_size, num_layers, bidirectional=bidirectional),
         "head": torch.nn.Linear(D * hidden_size, out_features),
     }
     rows = [
@@ -213,12 +209,11 @@ def parameter_shapes(cell: str, input_size: int, hidden_size: int, num_layers: i
 
 def parameter_formula_text(cell: str, input_size: int, hidden_size: int, num_layers: int, bidirectional: bool, out_features: int) -> str:
     """The count written out with these numbers: per layer D·G·(H·H_in + H + H·H + H), then the head k·D·H + k."""
-    G, D, H, k = {"rnn_tanh": 1, "rnn_relu": 1, "gru": 3, "lstm": 4}[cell], 2 if bidirectional else 1, hidden_size, out_features
+    G, D, H, k = CELLS[cell].blocks, 2 if bidirectional else 1, hidden_size, out_features
     parts, total = [], 0
     for layer in range(num_layers):
         h_in = input_size if layer == 0 else D * H
-        count = D * G * (H * h_in + H + H * H + H)
-        total += count
+        total += CELLS[cell].layer_parameters(h_in, H, D)
         factor = " · ".join(str(f) for f in (D, G) if f != 1)
         parts.append(f"{factor + ' · ' if factor else ''}({H}·{h_in} + {H} + {H}·{H} + {H})")
     head = k * D * H + k

@@ -20,11 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnn_core.nn.cell_facts import BY_MODE, CELLS
 from rnn_core.nn.cells import STEP_FUNCTIONS
 from rnn_core.nn.recording import Recording
-
-_GATES_PER_UNIT = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-_GATE_NAMES = {"RNN_TANH": (), "RNN_RELU": (), "LSTM": ("input", "forget", "cell", "output"), "GRU": ("reset", "update", "new")}
 
 
 class _RecurrentBase(nn.Module):
@@ -55,7 +53,7 @@ class _RecurrentBase(nn.Module):
         self.bidirectional = bidirectional
         self.proj_size = 0
 
-        gate_size = _GATES_PER_UNIT[mode] * hidden_size
+        gate_size = BY_MODE[mode].blocks * hidden_size
         factory = {"device": device, "dtype": dtype}
         self._weight_names: list[tuple[str, ...]] = []  # per layer-direction, in torch's registration order
         for layer in range(num_layers):
@@ -113,8 +111,8 @@ class _RecurrentBase(nn.Module):
             h_n=h_n,
             c_n=c_n,
             hidden=_stack_steps([[s["h"] for s in run] for run in steps]),
-            cell=_stack_steps([[s["c"] for s in run] for run in steps]) if self.mode == "LSTM" else None,
-            gates={g: _stack_steps([[s[g] for s in run] for run in steps]) for g in _GATE_NAMES[self.mode]},
+            cell=_stack_steps([[s["c"] for s in run] for run in steps]) if BY_MODE[self.mode].has_cell_state else None,
+            gates={g: _stack_steps([[s[g] for s in run] for run in steps]) for g in BY_MODE[self.mode].gate_names},
             num_layers=self.num_layers,
             num_directions=self.num_directions,
             _steps=[[s["h_graph"] for s in run] for run in steps],
@@ -144,7 +142,7 @@ class _RecurrentBase(nn.Module):
         if not batched:
             output = output.squeeze(0 if self.batch_first else 1)
             final_states = tuple(s.squeeze(1) for s in final_states)
-        final = final_states if self.mode == "LSTM" else final_states[0]
+        final = final_states if BY_MODE[self.mode].has_cell_state else final_states[0]
         return output, final, records if keep else None
 
     def _run_direction(self, x: Tensor, state: tuple[Tensor, ...], k: int, reverse: bool, keep: bool):
@@ -187,7 +185,7 @@ class _RecurrentBase(nn.Module):
         if x.size(0) == 0:
             raise RuntimeError(f"Expected sequence length to be larger than 0 in {name}")
         expected = (self.num_layers * self.num_directions, x.size(1), self.hidden_size)
-        kinds = 2 if self.mode == "LSTM" else 1
+        kinds = 2 if BY_MODE[self.mode].has_cell_state else 1
         if hx is None:
             zeros = torch.zeros(expected, dtype=x.dtype, device=x.device)
             return x, (zeros,) * kinds, batched
@@ -354,3 +352,19 @@ class GRU(_RecurrentBase):
         dtype=None,
     ) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype)
+
+
+_STEPWISE = {"RNN_TANH": RNN, "RNN_RELU": RNN, "LSTM": LSTM, "GRU": GRU}
+_FUSED = {"RNN_TANH": nn.RNN, "RNN_RELU": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
+
+
+def stepwise_layer(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, **kwargs) -> nn.Module:
+    """Our layer for a configuration's cell name (``"rnn_relu"``, ``"lstm"``, ...); ``kwargs`` as torch's."""
+    facts = CELLS[cell]
+    return _STEPWISE[facts.mode](input_size, hidden_size, num_layers, **facts.torch_arguments(), **kwargs)
+
+
+def fused_layer(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, **kwargs) -> nn.Module:
+    """Torch's fused module for a configuration's cell name: the fast path training runs on."""
+    facts = CELLS[cell]
+    return _FUSED[facts.mode](input_size, hidden_size, num_layers, **facts.torch_arguments(), **kwargs)

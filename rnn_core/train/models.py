@@ -11,12 +11,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-import rnn_core.nn.layers as layers
 from rnn_core.config import ModelConfig
 from rnn_core.data.tasks import Task
+from rnn_core.nn.cell_facts import CELLS
+from rnn_core.nn.layers import fused_layer, stepwise_layer
 
-GATES = {"rnn_tanh": 1, "rnn_relu": 1, "gru": 3, "lstm": 4}
-CELL_TITLES = {"rnn_tanh": "RNN (tanh)", "rnn_relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU", "mlp": "MLP on windows"}
+CELL_TITLES = {name: cell.title for name, cell in CELLS.items()} | {"mlp": "MLP on windows"}  # every choice of ModelConfig.cell
 
 
 class OneHot(nn.Module):
@@ -72,17 +72,10 @@ class SequenceModel(nn.Module):
         if config.cell == "mlp":
             self.rnn: nn.Module = WindowMLP(features, config.hidden_size, config.num_layers, config.window)
         else:
-            fused = {"rnn_tanh": nn.RNN, "rnn_relu": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[config.cell]
-            extra = {"nonlinearity": config.cell[4:]} if config.cell.startswith("rnn") else {}
             dropout = config.dropout if config.num_layers > 1 else 0.0
-            self.rnn = fused(
-                features,
-                config.hidden_size,
-                config.num_layers,
-                batch_first=True,
-                dropout=dropout,
-                bidirectional=config.bidirectional,
-                **extra,
+            self.rnn = fused_layer(
+                config.cell, features, config.hidden_size, config.num_layers,
+                batch_first=True, dropout=dropout, bidirectional=config.bidirectional,
             )
         self.head = nn.Linear(self.num_directions * config.hidden_size, task.output_size)
         initialise(self, config)
@@ -127,11 +120,9 @@ class SequenceModel(nn.Module):
         """An rnn_core layer that shares this model's recurrent parameters: same weights, step by step, recordable."""
         if not self.recurrent:
             raise ValueError("the windowing MLP has no recurrent layer to record")
-        cls = {"rnn_tanh": layers.RNN, "rnn_relu": layers.RNN, "lstm": layers.LSTM, "gru": layers.GRU}[self.cell]
-        extra = {"nonlinearity": self.cell[4:]} if self.cell.startswith("rnn") else {}
         rnn = self.rnn
-        twin = cls(
-            rnn.input_size, rnn.hidden_size, rnn.num_layers, batch_first=True, bidirectional=rnn.bidirectional, device="meta", **extra
+        twin = stepwise_layer(
+            self.cell, rnn.input_size, rnn.hidden_size, rnn.num_layers, batch_first=True, bidirectional=rnn.bidirectional, device="meta"
         )
         for name, param in rnn.named_parameters():
             setattr(twin, name, param)  # the same Parameter objects: nothing is copied, nothing can drift
@@ -158,12 +149,13 @@ def initialise(model: SequenceModel, config: ModelConfig) -> None:
             if name.startswith("weight_hh"):
                 for block in range(p.shape[0] // H):  # one H×H block per gate
                     nn.init.orthogonal_(p.data[block * H : (block + 1) * H], gain=config.init_value)
-    if config.memory_gate_bias and config.cell in ("lstm", "gru") and config.init != "constant":
+    block = CELLS[config.cell].memory_block if config.cell in CELLS else None
+    if config.memory_gate_bias and block is not None and config.init != "constant":
         H = config.hidden_size
         with torch.no_grad():
             for name, p in model.rnn.named_parameters():
                 if name.startswith("bias_"):
-                    p[H : 2 * H] = config.memory_gate_bias if name.startswith("bias_ih") else 0.0
+                    p[block * H : (block + 1) * H] = config.memory_gate_bias if name.startswith("bias_ih") else 0.0
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -176,12 +168,9 @@ def parameter_formula(
     """The notes' count, (H·H_in + H) + (H·H + H) + (k·H + k) for one plain RNN layer and its head,
     with G = 3 (GRU) or 4 (LSTM) times the recurrent part, D = 2 directions, and D·H inputs to layers above the first.
     """
-    G, D, H = GATES[cell], 2 if bidirectional else 1, hidden_size
-    total = 0
-    for layer in range(num_layers):
-        layer_input = input_size if layer == 0 else D * H
-        total += D * G * (H * layer_input + H + H * H + H)
-    return total + output_size * D * H + output_size
+    D, H = 2 if bidirectional else 1, hidden_size
+    layers = sum(CELLS[cell].layer_parameters(input_size if layer == 0 else D * H, H, D) for layer in range(num_layers))
+    return layers + output_size * D * H + output_size
 
 
 def embeds(config: ModelConfig, task: Task) -> bool:
