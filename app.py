@@ -12,6 +12,7 @@ import torch
 
 from ui.checkpoint import checkpoint_panel
 from ui.links import link_notice, open_link, write_link
+from ui.pages import PAGES
 from ui.presentation import page_style, presentation_toggle, presenting
 from ui.presets_menu import follow_preset_page, preset_story, presets_menu
 from ui.sidebar import model_builder
@@ -24,25 +25,10 @@ if not gc.get_freeze_count():  # once per server: what the imports made (torch, 
 
 st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide")
 
-pages = {
-    "Explore": [
-        st.Page("pages/train.py", title="Train", default=True),
-        st.Page("pages/hidden_states.py", title="Hidden states"),
-        st.Page("pages/loss_over_time.py", title="Loss over time"),
-        st.Page("pages/gradients.py", title="Gradients"),
-        st.Page("pages/gates.py", title="Gates"),
-        st.Page("pages/compare.py", title="Compare runs"),
-    ],
-    "Lessons": [
-        st.Page("pages/worked_example.py", title="Worked example"),
-        st.Page("pages/shapes.py", title="Shapes and parameters"),
-        st.Page("pages/hello.py", title="The hello model"),
-        st.Page("pages/stacked.py", title="Stacked and bidirectional"),
-        st.Page("pages/vanishing_demo.py", title="Vanishing by hand"),
-        st.Page("pages/inside_a_layer.py", title="Inside a layer"),
-    ],
-}
-navigation = st.navigation(pages)
+groups: dict[str, list] = {}
+for page in PAGES:
+    groups.setdefault(page.group, []).append(st.Page(page.path, title=page.title, default=page is PAGES[0]))
+navigation = st.navigation(groups)
 open_link()  # a session's first run builds the experiment its link describes
 
 with st.sidebar:
@@ -61,7 +47,7 @@ page_style()
 if exp.trainer.diverged is not None:  # on every page, above its title: the run stopped, and why
     st.error(exp.trainer.diverged.message())
 link_notice(exp)
-if navigation.title in {page.title for page in pages["Explore"]}:  # the lessons have models of their own
+if navigation.title in {page.title for page in PAGES if page.group == "Explore"}:  # the lessons have models of their own
     preset_story(exp)
 
 navigation.run()

@@ -3,7 +3,7 @@
 import streamlit as st
 import torch
 
-from rnn_core.inspect.probes import sine_wave, snapshot_layer
+from rnn_core.inspect.layer_snapshot import sine_wave, snapshot_layer
 from rnn_core.nn.cell_facts import CELLS, GATES
 from rnn_core.nn.layers import stepwise_layer
 from rnn_core.train.trainer import seeded

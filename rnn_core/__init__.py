@@ -18,7 +18,8 @@ The names below are the public API (the README's "rnn_core in a notebook").
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
 from rnn_core.data.tasks import make_task
 from rnn_core.inspect.generate import sample_text, top_k_next
-from rnn_core.inspect.probes import ProbeSnapshot, snapshot_layer
+from rnn_core.inspect.layer_snapshot import snapshot_layer
+from rnn_core.inspect.probes import ProbeSnapshot
 from rnn_core.nn.layers import GRU, LSTM, RNN
 from rnn_core.nn.recording import Recording
 from rnn_core.train.checkpoints import read_checkpoint, restore_trainer, save_checkpoint

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # rnn_core, for the presets' names and steps
 from served_app import CHROMIUM, CHROMIUM_ARGS, ROOT, nav, serve_app, sidebar_button, step_count, wait_idle  # noqa: E402
 
-from rnn_core.presets import PRESETS  # noqa: E402
+from ui.presets import PRESETS  # noqa: E402
 
 SIZES = {"": (1600, 1000), "-projector": (1280, 720)}
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from rnn_core.config import CELLS, ENCODINGS, INITS, OPTIMIZERS, TASK_NAMES, TEXT_SOURCES
-from rnn_core.links import FIELDS
+from ui.link_params import FIELDS
 
 # Fixed seed, no example database: the same cases on every machine and in CI, and a failure that reproduces.
 FUZZ = settings(derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])

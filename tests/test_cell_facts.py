@@ -46,5 +46,5 @@ def test_the_memory_gate_is_torchs_second_block():
 def test_every_table_is_read_from_the_one():
     assert set(BY_MODE) == {"RNN_TANH", "RNN_RELU", "LSTM", "GRU"}
     assert set(GATES) == {"input", "forget", "cell", "output", "reset", "update", "new"}
-    assert CONFIG_CELLS == (*CELLS, "mlp") and set(CELL_TITLES) == set(CONFIG_CELLS)
+    assert (*CELLS, "mlp") == CONFIG_CELLS and set(CELL_TITLES) == set(CONFIG_CELLS)
     assert {name: CELL_TITLES[name] for name in CELLS} == {"rnn_tanh": "RNN (tanh)", "rnn_relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU"}

@@ -22,10 +22,10 @@ from rnn_core.config import USER_DATA_CHOICES, ExperimentConfig, ModelConfig, Ta
 from rnn_core.data.tasks import make_task
 from rnn_core.data.texts import check_user_text, decode_upload, numeric_columns
 from rnn_core.inspect.probes import take_snapshot
-from rnn_core.links import buildable, config_from_params, config_to_params, refusal
 from rnn_core.train.checkpoints import read_checkpoint, restore_trainer, save_checkpoint
 from rnn_core.train.trainer import Trainer
 from tests.fuzz import FUZZ, PARAMETER_NAMES, json_values, links
+from ui.link_params import buildable, config_from_params, config_to_params, refusal
 from ui.settings import Limits
 
 LIMITS = Limits()  # the shipped defaults, not this machine's environment

@@ -8,7 +8,7 @@ import torch
 from torch.testing import assert_close
 
 import rnn_core
-from rnn_core.inspect.probes import sine_wave, snapshot_layer
+from rnn_core.inspect.layer_snapshot import sine_wave, snapshot_layer
 
 
 def test_sine_wave_is_one_feature_over_time():

@@ -14,8 +14,8 @@ from rnn_core.data.tasks import make_task
 from rnn_core.inspect.compare import summarise, unique_labels
 from rnn_core.inspect.exports import export_rows, gates_table, gradients_table, hidden_states_table, runs_table, step_loss_table, to_csv
 from rnn_core.inspect.probes import take_snapshot
-from rnn_core.links import FIELDS, NOT_IN_LINKS, SECTIONS, changed_settings, config_from_params, config_to_params, without
 from rnn_core.train.trainer import Trainer
+from ui.link_params import FIELDS, NOT_IN_LINKS, SECTIONS, changed_settings, config_from_params, config_to_params, without
 
 CHANGED = ExperimentConfig().with_changes(
     task={"name": "copy", "delay": 30, "symbols": 6, "noise": 0.25},

@@ -9,9 +9,10 @@ from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import make_task
 from rnn_core.inspect.analysis import bracket_depth, depth_unit
 from rnn_core.inspect.probes import take_snapshot
-from rnn_core.links import config_from_params, config_to_params
-from rnn_core.presets import PRESETS, PRESETS_BY_KEY
 from rnn_core.train.trainer import Trainer
+from ui.link_params import config_from_params, config_to_params
+from ui.pages import PAGE_PATHS
+from ui.presets import PRESETS, PRESETS_BY_KEY
 
 
 def trained(config: ExperimentConfig, steps: int) -> Trainer:
@@ -85,4 +86,4 @@ def test_depth_unit_finds_a_unit_that_counts_and_its_sign():
 def test_every_preset_survives_a_link_and_names_a_page(preset):
     config, steps, presenting, problems = config_from_params(config_to_params(preset.config, preset.steps))
     assert (config, steps, presenting, problems) == (preset.config, preset.steps, False, [])
-    assert preset.page.startswith("pages/") and preset.page.endswith(".py")
+    assert preset.page in PAGE_PATHS

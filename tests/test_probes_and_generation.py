@@ -95,6 +95,7 @@ def test_step_jacobians_written_out_equal_autograd(mode):
     from torch.func import jacrev, vmap
 
     from rnn_core.nn.cells import STEP_FUNCTIONS
+    from rnn_core.nn.jacobians import step_jacobians
 
     torch.manual_seed(0)
     H, N, gates = 4, 6, {"RNN_TANH": 1, "RNN_RELU": 1, "GRU": 3, "LSTM": 4}[mode]
@@ -108,7 +109,7 @@ def test_step_jacobians_written_out_equal_autograd(mode):
         return torch.cat([v[0] for v in new])
 
     new, recorded_gates = step(x_proj, prev.split(H, dim=-1), w_hh, b_hh)
-    ours = probes.step_jacobians(mode, w_hh, b_hh, prev.split(H, dim=-1), new, recorded_gates)
+    ours = step_jacobians(mode, w_hh, b_hh, prev.split(H, dim=-1), new, recorded_gates)
     assert_close(ours, vmap(jacrev(flat_step))(prev, x_proj), atol=1e-6, rtol=1e-5)
 
 
@@ -214,9 +215,9 @@ def test_eigenvalues_of_matrices_that_are_not_finite_are_nan_and_never_crash_the
     did it): in a subprocess, so that a regression fails this test instead of taking the whole run down."""
     script = (
         "import math, torch\n"
-        "from rnn_core.inspect.probes import _eigvals\n"
+        "from rnn_core.inspect.probes import eigenvalues\n"
         "m = torch.stack([torch.full((3, 3), math.nan), torch.diag(torch.tensor([1.0, 2.0, 3.0])), torch.full((3, 3), math.inf)])\n"
-        "v = _eigvals(m)\n"
+        "v = eigenvalues(m)\n"
         "assert v[0].isnan().all() and v[2].isnan().all(), v\n"
         "assert sorted(v[1].real.tolist()) == [1.0, 2.0, 3.0], v\n"
         "print('ok')\n"

@@ -84,3 +84,11 @@ def test_the_readme_names_that_rnn_core_offers_exist():
         except ModuleNotFoundError:
             target = importlib.import_module(".".join(("rnn_core", *parts[:-1])))
             assert hasattr(target, parts[-1]), f"README names rnn_core{name}, which does not exist"
+
+
+def test_the_page_list_holds_every_page_once():
+    """ui/pages.py is the one list of pages: app.py's navigation, the tests and the presets read it."""
+    from ui.pages import PAGE_PATHS
+
+    assert sorted(PAGE_PATHS) == sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))
+    assert "PAGES" in (ROOT / "app.py").read_text(encoding="utf-8") and "st.Page(\"pages/" not in (ROOT / "app.py").read_text()

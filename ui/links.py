@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnn_core.links import buildable, config_from_params, config_to_params
-from rnn_core.presets import PRESETS
 from ui import settings
+from ui.link_params import buildable, config_from_params, config_to_params
 from ui.presentation import PRESENTING, presenting
+from ui.presets import PRESETS
 from ui.state import EXPERIMENT, Experiment, new_experiment
 
 LINK = "link"  # what the session's link asked for: {"problems": [...], "steps": int, "config": ExperimentConfig}

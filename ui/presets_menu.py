@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rnn_core.data.tasks import make_task
-from rnn_core.presets import PRESETS, PRESETS_BY_KEY, Preset
+from ui.presets import PRESETS, PRESETS_BY_KEY, Preset
 from ui.sidebar import revert_widgets
 from ui.state import Experiment
 

@@ -20,11 +20,11 @@ from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import Task, make_task
 from rnn_core.inspect.compare import MAX_KEPT_RUNS, RunSummary, summarise, unique_labels
 from rnn_core.inspect.probes import ProbeSnapshot
-from rnn_core.presets import PRESETS_BY_KEY
 from rnn_core.runs.service import RunMirror, TrainingService
 from rnn_core.runs.sharing import SharedRuns
 from ui import settings
 from ui.pacing import Pacing
+from ui.presets import PRESETS_BY_KEY
 from ui.settings import SLICE_SECONDS
 
 EXPERIMENT = "experiment"  # the Experiment object

@@ -77,6 +77,12 @@ class _RecurrentBase(nn.Module):
         """The parameters grouped per layer and direction, as in torch: ``[[w_ih, w_hh, b_ih, b_hh], ...]``."""
         return [[getattr(self, name) for name in names] for names in self._weight_names]
 
+    def direction_weights(self, k: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        """Layer-direction ``k``'s ``(w_ih, w_hh, b_ih, b_hh)``, the biases None without ``bias``; k as in Recording.row."""
+        w_ih, w_hh, *biases = self.all_weights[k]
+        b_ih, b_hh = biases if biases else (None, None)
+        return w_ih, w_hh, b_ih, b_hh
+
     def reset_parameters(self) -> None:
         """PyTorch's default: every weight and bias from U(-1/√H, 1/√H), drawn in registration order."""
         bound = 1.0 / math.sqrt(self.hidden_size)
@@ -147,8 +153,7 @@ class _RecurrentBase(nn.Module):
 
     def _run_direction(self, x: Tensor, state: tuple[Tensor, ...], k: int, reverse: bool, keep: bool):
         """One layer in one direction: the cell applied once per time step."""
-        w_ih, w_hh, *biases = (getattr(self, name) for name in self._weight_names[k])
-        b_ih, b_hh = biases if biases else (None, None)
+        w_ih, w_hh, b_ih, b_hh = self.direction_weights(k)
         step = STEP_FUNCTIONS[self.mode]
         seq_len = x.size(0)
         # the input's share of every step, computed at once, then split (unbind: its backward stacks the steps' gradients

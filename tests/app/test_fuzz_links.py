@@ -8,7 +8,6 @@ tests/test_fuzz_inputs.py checks hundreds of links against the shipped limits.
 
 from __future__ import annotations
 
-from pathlib import Path
 from unittest.mock import patch
 
 from hypothesis import HealthCheck, example, given, settings
@@ -18,9 +17,10 @@ from streamlit.testing.v1 import AppTest
 from tests.app.conftest import APP
 from tests.fuzz import FUZZ, links
 from ui import settings as app_settings
+from ui.pages import PAGE_PATHS
 from ui.settings import Limits
 
-PAGES = sorted(str(p.relative_to(Path(APP).parent)) for p in (Path(APP).parent / "pages").glob("*.py"))
+PAGES = sorted(PAGE_PATHS)
 SMALL_SERVER = Limits(hidden_size=64, layers=3, seq_len=60, batch_size=64, step_cost=3e7)
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import rnn_core
-from rnn_core.inspect.probes import sine_wave, snapshot_layer
+from rnn_core.inspect.layer_snapshot import sine_wave, snapshot_layer
 from tests.app.conftest import decode, plotly_figures
 
 

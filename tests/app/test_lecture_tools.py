@@ -10,10 +10,10 @@ from streamlit.testing.v1 import AppTest
 
 from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import make_task
-from rnn_core.links import config_to_params
-from rnn_core.presets import PRESETS
 from rnn_core.train.trainer import Trainer
 from tests.app.conftest import APP, plotly_figures
+from ui.link_params import config_to_params
+from ui.presets import PRESETS
 from ui.sidebar import key
 
 

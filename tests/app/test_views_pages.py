@@ -6,22 +6,10 @@ import numpy as np
 import pytest
 
 from tests.app.conftest import decode, plotly_figures
+from ui.pages import PAGE_PATHS
 from ui.sidebar import key
 
-PAGES = [
-    "pages/train.py",
-    "pages/hidden_states.py",
-    "pages/loss_over_time.py",
-    "pages/gradients.py",
-    "pages/gates.py",
-    "pages/vanishing_demo.py",
-    "pages/inside_a_layer.py",
-    "pages/worked_example.py",
-    "pages/shapes.py",
-    "pages/hello.py",
-    "pages/stacked.py",
-    "pages/compare.py",
-]
+PAGES = list(PAGE_PATHS)
 
 
 def titles(at) -> list[str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from scripts.served_app import nav, sidebar_button, sidebar_metric, step_count, wait_idle
+from ui.pages import PAGES as ALL_PAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMINGS = ROOT / "bench" / "results" / "e2e_timings.json"
@@ -58,22 +59,8 @@ def drawn_charts(page) -> tuple[int, int]:
     )
 
 
-# tables and numbers, no charts (Compare runs has none until a run is kept)
-TABLE_PAGES = {"Worked example", "Shapes and parameters", "The hello model", "Compare runs"}
-PAGES = [
-    "Train",
-    "Hidden states",
-    "Loss over time",
-    "Gradients",
-    "Gates",
-    "Worked example",
-    "Shapes and parameters",
-    "The hello model",
-    "Stacked and bidirectional",
-    "Vanishing by hand",
-    "Inside a layer",
-    "Compare runs",
-]
+TABLE_PAGES = {p.title for p in ALL_PAGES if not p.charts}  # tables and numbers, no charts
+PAGES = [p.title for p in ALL_PAGES]
 
 
 def test_every_page_draws_its_charts_offline_and_without_errors(watched):
