@@ -63,7 +63,7 @@ def import_times(runs: int = 2) -> dict[str, float]:
     code = (
         "import time; start = time.perf_counter()\n"
         "import rnn_core.train.trainer, rnn_core.inspect.probes; core = time.perf_counter() - start\n"
-        "import rnn_core.viz.figures, ui.sidebar, ui.training, ui.live; print(core, time.perf_counter() - start)"
+        "import rnn_core.viz, ui.sidebar, ui.training, ui.live; print(core, time.perf_counter() - start)"
     )
     core, app = (min(values) for values in zip(*(map(float, run(code).split()) for _ in range(runs))))
     return {"python_start_s": min(timed(lambda: run("pass")) for _ in range(3)), "import_rnn_core_s": core, "import_app_modules_s": app}

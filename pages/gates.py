@@ -6,7 +6,7 @@ from rnn_core.data.tasks import Characters
 from rnn_core.inspect.exports import export_rows, gates_table
 from rnn_core.inspect.gate_stats import BOUNDED_GATES, saturation_table
 from rnn_core.nn.cell_facts import CELLS, GATES
-from rnn_core.viz.figures import gate_histograms, state_heatmap, text_activation
+from rnn_core.viz import gate_histograms, state_heatmap, text_activation
 from ui.charts import csv_download, show_figure
 from ui.controls import sequence_layer_direction
 from ui.live import live_view, stop_page

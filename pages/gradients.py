@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core.inspect.exports import gradients_table
-from rnn_core.viz.figures import clipping_chart, eigenvalue_plot, gradient_profiles, over_training_heatmap, per_step_bars
+from rnn_core.viz import clipping_chart, eigenvalue_plot, gradient_profiles, over_training_heatmap, per_step_bars
 from ui.charts import csv_download, show_figure
 from ui.compare_view import compare_section
 from ui.live import live_view, stop_page

@@ -7,7 +7,7 @@ from rnn_core.data.tasks import make_task
 from rnn_core.inspect.generate import sample_text
 from rnn_core.lessons.notes import hello_step
 from rnn_core.train.trainer import Trainer
-from rnn_core.viz.figures import loss_curve
+from rnn_core.viz import loss_curve
 from ui.charts import show_figure
 from ui.state import SERVICE
 

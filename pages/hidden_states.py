@@ -6,7 +6,7 @@ import streamlit as st
 from rnn_core.data.tasks import Characters
 from rnn_core.inspect.analysis import bracket_depth, depth_unit, pca_2d, top_units
 from rnn_core.inspect.exports import export_rows, hidden_states_table
-from rnn_core.viz.figures import overlay_lines, state_heatmap, text_activation, trajectory_2d, unit_lines
+from rnn_core.viz import overlay_lines, state_heatmap, text_activation, trajectory_2d, unit_lines
 from ui.charts import csv_download, show_figure
 from ui.controls import sequence_layer_direction
 from ui.live import live_view, stop_page

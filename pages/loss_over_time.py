@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core.inspect.exports import step_loss_table
-from rnn_core.viz.figures import over_training_heatmap, per_step_bars
+from rnn_core.viz import over_training_heatmap, per_step_bars
 from ui.charts import csv_download, show_figure
 from ui.live import live_view
 from ui.replay import replay_snapshot

@@ -4,7 +4,7 @@ import streamlit as st
 
 from rnn_core.lessons.notes import parameter_shapes
 from rnn_core.train.models import CELL_TITLES, input_features
-from rnn_core.viz.figures import unrolled_diagram
+from rnn_core.viz import unrolled_diagram
 from ui.charts import show_figure
 from ui.state import current_experiment
 

@@ -8,7 +8,7 @@ import torch
 
 from rnn_core.inspect.reports import parameter_table, prediction_table
 from rnn_core.train.models import CELL_TITLES, count_parameters
-from rnn_core.viz.figures import answers_chart, loss_curve, sequence_prediction_chart
+from rnn_core.viz import answers_chart, loss_curve, sequence_prediction_chart
 from ui.charts import csv_download, show_figure
 from ui.live import live_view
 from ui.state import Experiment, current_experiment

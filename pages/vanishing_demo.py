@@ -4,7 +4,7 @@ import streamlit as st
 import torch
 
 from rnn_core.lessons.notes import scalar_relu_gradients
-from rnn_core.viz.figures import vanishing_by_hand_chart
+from rnn_core.viz import vanishing_by_hand_chart
 from ui.charts import show_figure
 
 st.title("Vanishing and exploding, by hand")

@@ -26,7 +26,7 @@ AREAS = [
     ("training", "rnn_core/train/trainer.py"),
     ("snapshots", "rnn_core/inspect/probes.py"),
     ("torch", "torch/"),
-    ("figures (ours)", "rnn_core/viz/figures.py"),
+    ("figures (ours)", "rnn_core/viz/"),
     ("pandas", "pandas/"),
     ("websocket and messages", "streamlit/web/"),
     ("websocket and messages", "starlette/"),

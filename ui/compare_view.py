@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core.inspect.compare import RunSummary, compared_configs, summarise
-from rnn_core.viz.figures import overlay_lines
+from rnn_core.viz import overlay_lines
 from ui.charts import show_figure
 from ui.state import SERVICE, Experiment
 

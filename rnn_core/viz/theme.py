@@ -1,0 +1,84 @@
+"""What every figure shares: the lecture template, Plotly's typed arrays, the spec's frame and the time axis.
+
+The builders (states, training, lessons) take data in and give a labelled figure out, as a plain Plotly spec (a dict).
+
+A spec is what Plotly's JavaScript draws: ``{"data": [traces], "layout": {...}}``. It is built as plain data because
+Plotly's Python object model validates every property as it is set, which cost a live page 5–30 ms per chart (a
+thousand times the spec's own cost) on every refresh of every session. Validation happens in the tests instead:
+every builder's spec, on real data, must construct a ``plotly.graph_objects.Figure`` (tests/test_figures.py).
+
+Numeric arrays go in as Plotly's typed arrays (``{"dtype", "bdata", "shape"}``: base64 of the raw bytes, as Plotly's
+own encoder writes them), so a figure's JSON stays small and quick to write. Every figure uses
+:data:`LECTURE_TEMPLATE`, so that a chart stays readable when projected: large type, plain white background, thin
+grid, colour-blind-safe colours.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+
+# Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
+COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+
+_AXIS = {"gridcolor": "#e5e5e5", "linecolor": "#888888", "zeroline": False, "ticks": "outside", "automargin": True}
+LECTURE_TEMPLATE = {
+    "layout": {
+        "font": {"family": "Arial, Helvetica, sans-serif", "size": 16, "color": "#222222"},
+        "title": {"font": {"size": 20}, "x": 0, "xanchor": "left"},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "colorway": COLOURS,
+        "xaxis": _AXIS,
+        "yaxis": _AXIS,
+        "margin": {"l": 70, "r": 30, "t": 60, "b": 60},
+        # legends sit under the plot, where they never cover a title or data
+        "legend": {"bgcolor": "rgba(255,255,255,0.8)", "orientation": "h", "x": 0, "xanchor": "left", "y": -0.22, "yanchor": "top"},
+    }
+}
+_TYPED = {
+    "f": {8: "f8", 4: "f4", 2: "f4"},
+    "i": {8: "i4", 4: "i4", 2: "i2", 1: "i1"},
+    "u": {8: "u4", 4: "u4", 2: "u2", 1: "u1"},
+    "b": {1: "u1"},
+}
+
+
+def typed(values) -> dict | list:
+    """A numeric array as Plotly's typed-array spec; text or objects stay a list.
+
+    Whole numbers go as 32-bit (Plotly's JavaScript has no 64-bit integer arrays), floats keep their precision.
+    """
+    array = np.asarray(values)
+    dtype = _TYPED.get(array.dtype.kind, {}).get(array.dtype.itemsize)
+    if dtype is None:
+        return array.tolist()
+    array = np.ascontiguousarray(array, dtype=dtype)
+    spec = {"dtype": dtype, "bdata": base64.b64encode(array.tobytes()).decode("ascii")}
+    if array.ndim > 1:
+        spec["shape"] = ", ".join(map(str, array.shape))
+    return spec
+
+
+def text_spec(text: str) -> dict:
+    """A title or label as Plotly wants it: ``{"text": ...}``."""
+    return {"text": text}
+
+
+def figure(title: str, traces: list[dict], **layout) -> dict:
+    """A spec on the lecture template: ``layout`` adds to it, e.g. ``xaxis={"title": text_spec("t")}``."""
+    return {"data": traces, "layout": {"template": LECTURE_TEMPLATE, "title": text_spec(title), **layout}}
+
+
+def _short_labels(labels: list[str] | None, steps: int) -> bool:
+    """Input labels fit under a time axis when they are few and short (characters, bits), not long numbers."""
+    return labels is not None and steps <= 60 and all(len(label) <= 3 for label in labels)
+
+
+def time_axis(steps: int, labels: list[str] | None) -> dict:
+    """The x axis of a per-step chart: the time step, or each step's input under it when the inputs are short."""
+    if _short_labels(labels, steps):
+        ticks = typed(np.arange(1, steps + 1))
+        return {"title": text_spec("input x_t at each step"), "tickvals": ticks, "ticktext": labels, "tickangle": 0}
+    return {"title": text_spec("time step t")}
