@@ -23,15 +23,6 @@ from ui.presentation import presenting
 from ui.settings import raise_hint
 from ui.state import CONFIG_WIDGET_PREFIX, Experiment
 
-TASK_TITLES = {
-    "next_number": "Next number (counting)",
-    "sine": "Sine wave",
-    "copy": "Copy after a delay",
-    "adding": "Adding problem",
-    "parity": "Parity of bits",
-    "characters": "Next character (text)",
-    "series": "Your own series (CSV)",
-}
 TEXT_TITLES = {
     "hello": "hello (the notes)",
     "brackets": "Nested brackets",
@@ -94,7 +85,7 @@ def draft_config() -> ExperimentConfig:
 
 def task_widgets() -> None:
     """The task and the options it reads (``Task.options``); the user's own data where the task trains on it."""
-    name = st.selectbox("Task", list(TASK_TITLES), format_func=TASK_TITLES.get, key=key("task", "name"))
+    name = st.selectbox("Task", list(TASK_CLASSES), format_func=lambda n: TASK_CLASSES[n].title, key=key("task", "name"))
     options = TASK_CLASSES[name].options
     if "delay" in options:
         st.slider(

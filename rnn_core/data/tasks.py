@@ -80,7 +80,7 @@ class Task:
 
 
 class NextNumber(Task):
-    name, title, kind, mode = "next_number", "Next number", "regression", "many_to_many"
+    name, title, kind, mode = "next_number", "Next number (counting)", "regression", "many_to_many"
     description = (
         "The counting sequence 1, 2, 3, … cut into windows of seq_len numbers (1..20 as 4 windows of 5). "
         "At every step the network sees one number and must say the next one. "
@@ -203,7 +203,7 @@ class Adding(Task):
 
 
 class Parity(Task):
-    name, title, kind, mode = "parity", "Parity", "classification", "many_to_one"
+    name, title, kind, mode = "parity", "Parity of bits", "classification", "many_to_one"
     input_size, output_size = 1, 2
 
     def __init__(self, seq_len: int):
@@ -222,7 +222,7 @@ class Parity(Task):
 
 
 class Characters(Task):
-    name, title, kind, mode = "characters", "Next character", "classification", "many_to_many"
+    name, title, kind, mode = "characters", "Next character (text)", "classification", "many_to_many"
     options = ("seq_len", "text_source")
     tokens = True
     allows_bidirectional = False
@@ -266,7 +266,7 @@ class Characters(Task):
 
 
 class Series(Task):
-    name, title, kind, mode = "series", "Your own series", "regression", "many_to_many"
+    name, title, kind, mode = "series", "Your own series (CSV)", "regression", "many_to_many"
     input_size = output_size = 1
     allows_bidirectional = False
 
