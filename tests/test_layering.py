@@ -31,6 +31,11 @@ KNOWN_CROSSINGS = {  # (module, the layer it imports): why it is still there
 }
 
 
+def module_name(path: Path) -> str:
+    """``rnn_core/nn/layers.py`` -> ``rnn_core.nn.layers`` (a package by its own name)."""
+    return ".".join(("rnn_core", *path.relative_to(CORE).with_suffix("").parts)).removesuffix(".__init__")
+
+
 def layer_of(path: Path) -> str:
     parts = path.relative_to(CORE).with_suffix("").parts
     return parts[0]
@@ -60,7 +65,7 @@ def test_every_module_belongs_to_a_known_layer():
 def test_each_layer_imports_only_what_it_may():
     crossings = set()
     for path in core_modules():
-        module = ".".join(("rnn_core", *path.relative_to(CORE).with_suffix("").parts)).removesuffix(".__init__")
+        module = module_name(path)
         layer = layer_of(path)
         for root in imported_roots(path) - {layer} - ALLOWED[layer]:
             crossings.add((module, root))
@@ -82,7 +87,7 @@ def test_the_rule_sees_a_crossing():
 
 def test_nothing_in_rnn_core_loads_streamlit_or_the_app():
     """Importing every module of the core, however it imports, loads neither Streamlit nor the app's ui package."""
-    modules = [".".join(("rnn_core", *p.relative_to(CORE).with_suffix("").parts)).removesuffix(".__init__") for p in core_modules()]
+    modules = [module_name(p) for p in core_modules()]
     code = f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n" + (
         "assert not {'streamlit', 'ui'} & set(sys.modules), sorted({'streamlit', 'ui'} & set(sys.modules))"
     )

@@ -14,7 +14,6 @@ class Page:
     charts: bool = True  # False: tables and numbers only (Compare runs until a run is kept)
 
 
-
 PAGES = (
     Page("pages/train.py", "Train", "Explore"),  # the default page
     Page("pages/hidden_states.py", "Hidden states", "Explore"),
