@@ -2,7 +2,8 @@
 
 Sets the page up, draws the sidebar every page shares (presets, training controls, the model
 builder, presentation mode, save and load), keeps the experiment in the page's link and hands
-navigation to st.navigation; every view lives in pages/.
+navigation to st.navigation; every view lives in pages/. The whole run is one turn (ui/turns.py): on a
+crowded server it goes before the sessions' timed refreshes.
 """
 
 import gc
@@ -16,39 +17,40 @@ from ui.pages import PAGES
 from ui.presentation import page_style, presentation_toggle, presenting
 from ui.presets_menu import follow_preset_page, preset_story, presets_menu
 from ui.sidebar import model_builder
-from ui.state import current_experiment
+from ui.state import TURNS, current_experiment
 from ui.training import sidebar_ticker, training_panel
 
 torch.set_num_threads(1)  # per process: small models train fastest on one thread, and sessions share the cores
 if not gc.get_freeze_count():  # once per server: what the imports made (torch, Plotly, pandas, Streamlit) lives forever
     gc.freeze()  # so that Python's full collections stop walking it: each took up to 0.4 s of the lock under a class
 
-st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide")
+with TURNS.turn(urgent=True):  # a whole run (a first visit, a click, a page change) goes before timed refreshes
+    st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide")
 
-groups: dict[str, list] = {}
-for page in PAGES:
-    groups.setdefault(page.group, []).append(st.Page(page.path, title=page.title, default=page is PAGES[0]))
-navigation = st.navigation(groups)
-open_link()  # a session's first run builds the experiment its link describes
+    groups: dict[str, list] = {}
+    for page in PAGES:
+        groups.setdefault(page.group, []).append(st.Page(page.path, title=page.title, default=page is PAGES[0]))
+    navigation = st.navigation(groups)
+    open_link()  # a session's first run builds the experiment its link describes
 
-with st.sidebar:
-    st.markdown("## RNN Explorer")
-    training_panel()
-    presets_menu(current_experiment())
-    model_builder(current_experiment())
-    presentation_toggle()
-    if not presenting():
-        checkpoint_panel(current_experiment())
-follow_preset_page()
+    with st.sidebar:
+        st.markdown("## RNN Explorer")
+        training_panel()
+        presets_menu(current_experiment())
+        model_builder(current_experiment())
+        presentation_toggle()
+        if not presenting():
+            checkpoint_panel(current_experiment())
+    follow_preset_page()
 
-exp = current_experiment()
-write_link(exp)  # on every run: Streamlit clears the query parameters when the page changes
-page_style()
-if exp.trainer.diverged is not None:  # on every page, above its title: the run stopped, and why
-    st.error(exp.trainer.diverged.message())
-link_notice(exp)
-if navigation.title in {page.title for page in PAGES if page.group == "Explore"}:  # the lessons have models of their own
-    preset_story(exp)
+    exp = current_experiment()
+    write_link(exp)  # on every run: Streamlit clears the query parameters when the page changes
+    page_style()
+    if exp.trainer.diverged is not None:  # on every page, above its title: the run stopped, and why
+        st.error(exp.trainer.diverged.message())
+    link_notice(exp)
+    if navigation.title in {page.title for page in PAGES if page.group == "Explore"}:  # the lessons have models of their own
+        preset_story(exp)
 
-navigation.run()
-sidebar_ticker()  # the session's timer, unless the page's live view is it (pages end with ui.live.stop_page, not st.stop)
+    navigation.run()
+    sidebar_ticker()  # the session's timer, unless the page's live view is it (pages end with ui.live.stop_page, not st.stop)

@@ -63,7 +63,7 @@ def many_sessions_training(
     and closed at the end, which stops them (the browser, not the server, asks for every tick of training).
     Returns per-session steps per second, the server's CPU, its memory with every session paused (each holding a model
     trained for about ``seconds``; None unless ``weigh``) and while they train, page-change seconds (p50, p95), any exception shown, and how
-    many presses of Train or Pause had to be repeated (see _press).
+    many presses of Train or Pause had to be repeated (see press).
     """
     tabs, pages, begun, repeats = student_context(browser), list(pages), time.perf_counter(), []
     try:
@@ -94,10 +94,10 @@ def many_sessions_training(
         weighed = time.perf_counter()
         latencies = []
         for page in pages[: sessions if page_changes is None else page_changes]:
-            _press(page, "Pause", repeats)
+            press(page, "Pause", repeats)
             latencies.append(page_change_seconds(page, "Gradients"))  # while all the others train
             page_change_seconds(page, home, charts=False)  # home draws no chart
-            _press(page, "Train", repeats)
+            press(page, "Train", repeats)
         changes_done = time.perf_counter()
         time.sleep(3)
         progressed = [step_count(p) > s for p, s in zip(pages, start)]  # over the whole run, page changes included
@@ -154,7 +154,7 @@ def _open(tabs, url: str):
     return page
 
 
-def _press(page, button: str, repeats: list, attempts: int = 3, timeout: float = 20) -> None:
+def press(page, button: str, repeats: list, attempts: int = 3, timeout: float = 20) -> None:
     """Press Train or Pause and wait until the page shows it took (the button turns disabled), as a student would;
     press again if it did not, at most ``attempts`` times in all. Each extra press is noted in ``repeats``.
 
@@ -179,4 +179,4 @@ def _press(page, button: str, repeats: list, attempts: int = 3, timeout: float =
 
 def _press_all(pages, button: str, repeats: list) -> None:
     for page in pages:
-        _press(page, button, repeats)
+        press(page, button, repeats)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from ui.state import LIVE_THIS_RUN, Experiment, current_experiment
+from ui.state import LIVE_THIS_RUN, TURNS, Experiment, current_experiment
 from ui.training import refresh, refresh_interval, refreshed, sidebar_ticker
 
 
@@ -23,10 +23,11 @@ def live_view(draw: Callable[[Experiment], None]) -> None:
 
     @st.fragment(run_every=every)
     def view() -> None:
-        start, live = time.thread_time(), current_experiment()
-        refresh(live, every)
-        draw(live)
-        refreshed(live, every, time.thread_time() - start)
+        with TURNS.turn(urgent=False):  # drawn inside its page's run, this is that run's turn
+            start, live = time.thread_time(), current_experiment()
+            refresh(live, every)
+            draw(live)
+            refreshed(live, every, time.thread_time() - start)
 
     view()
 

@@ -26,13 +26,15 @@ from ui import settings
 from ui.pacing import Pacing
 from ui.presets import PRESETS_BY_KEY
 from ui.settings import SLICE_SECONDS
+from ui.turns import Turns
 
 EXPERIMENT = "experiment"  # the Experiment object
 PROGRESS_BOX = "progress_box"  # the sidebar container the session's timer redraws the progress in (this run's)
 LIVE_THIS_RUN = "live_this_run"  # whether this run's page drew a live view (its timer then refreshes the sidebar too)
 CONFIG_WIDGET_PREFIX = "cfg__"  # sidebar widgets: cfg__<section>__<field>
 FIRST_REPORT_SECONDS = 0.3  # after Train, how long the click waits for the first report, so that it shows at once
-SERVICE = TrainingService(workers=settings.WORKERS, inline=settings.WORKERS == 0)  # one per server process
+TURNS = Turns()  # script runs draw one at a time, clicks and page changes first (one per server process)
+SERVICE = TrainingService(workers=settings.WORKERS, inline=settings.WORKERS == 0, while_waiting=TURNS.step_aside)  # one per server
 SHARED = SharedRuns(SERVICE, enabled=settings.SHARE_RUNS)  # who follows which run (one per server process)
 PACING = Pacing(settings.REFRESH_SECONDS)  # how often live views refresh, given how many sessions watch (one per server)
 

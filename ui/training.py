@@ -18,7 +18,7 @@ from rnn_core.data.tasks import make_task
 from rnn_core.runs.worker import QUANTUM_SECONDS
 from ui import settings
 from ui.settings import raise_hint
-from ui.state import LIVE_THIS_RUN, PACING, PROGRESS_BOX, Experiment, current_experiment
+from ui.state import LIVE_THIS_RUN, PACING, PROGRESS_BOX, TURNS, Experiment, current_experiment
 
 STEP_SLICE = 10  # steps per press of "Step"
 
@@ -138,8 +138,9 @@ def sidebar_ticker() -> None:
 
     @st.fragment(run_every=every)
     def ticker() -> None:
-        start, exp = time.thread_time(), current_experiment()
-        refresh(exp, every)
-        refreshed(exp, every, time.thread_time() - start)
+        with TURNS.turn(urgent=False):
+            start, exp = time.thread_time(), current_experiment()
+            refresh(exp, every)
+            refreshed(exp, every, time.thread_time() - start)
 
     ticker()

@@ -22,6 +22,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -111,8 +112,10 @@ class RunMirror:
 
     def wait(self, done: Callable[[RunMirror], bool], timeout: float) -> bool:
         """Wait until ``done(self)`` holds after a report (or an error); False if it did not within ``timeout``."""
+        if done(self):
+            return True
         deadline = time.monotonic() + timeout
-        with self._changed:
+        with self.service.while_waiting(), self._changed:
             while not done(self):
                 if self.error is not None or self.lost:
                     return False
@@ -158,8 +161,11 @@ class RunMirror:
 class TrainingService:
     """Starts runs on workers and steers them. One per server process."""
 
-    def __init__(self, workers: int = 1, inline: bool = False):
+    def __init__(self, workers: int = 1, inline: bool = False, while_waiting: Callable[[], ContextManager] = contextlib.nullcontext):
+        """``while_waiting()`` is entered while a server thread waits for a worker (a web server gives the thread's
+        turn to others meanwhile: ui/turns.py)."""
         self.inline = inline
+        self.while_waiting = while_waiting
         self._ids = itertools.count(1)
         self._mirrors: weakref.WeakValueDictionary[int, RunMirror] = weakref.WeakValueDictionary()  # a run ends with its mirror
         self._lock = threading.RLock()

@@ -7,6 +7,7 @@ import pytest
 
 from tests.app.conftest import decode, plotly_figures
 from ui.sidebar import key
+from ui.state import TURNS
 
 
 def sidebar_step(at) -> str:
@@ -55,6 +56,7 @@ def test_train_keeps_training_on_every_rerun_until_paused(app):
     app.run()
     assert experiment(app).trainer.step == paused and not experiment(app).running
     assert app.button(key="pause").disabled and not app.button(key="train").disabled
+    assert TURNS.idle  # every run gave its turn back: a click, a page change, a pause that waited for the worker
 
 
 def test_reset_starts_again_from_the_same_seed(app):
