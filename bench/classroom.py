@@ -19,7 +19,7 @@ from scripts.sessions import page_change_seconds, press, student_context
 
 LINK = "task=copy&delay=30&cell=rnn_tanh&lr=0.003"  # the README's example link
 BROWSERS = 2
-TOURS = ("Gradients", "Hidden states", "Train")  # the pages the simulated students change between, by title
+TOUR = (("gradients", "Gradients"), ("hidden_states", "Hidden states"), ("", "Train"))  # every student's pages: url path, title
 
 
 def class_load(students: int = 100, arrive_within: float = 60.0, seconds: float = 60.0) -> dict[str, dict]:
@@ -31,7 +31,8 @@ def class_load(students: int = 100, arrive_within: float = 60.0, seconds: float 
             workers_before = server.children_rss_mb()
             with ThreadPoolExecutor(1) as browsers:  # beside the simulated class, through its busiest minute
                 timed = browsers.submit(browser_switches, server.url, arrive_within / 2, arrive_within + seconds - 5, own)
-                report = run_class(server.url, students - BROWSERS, seconds, LINK, own_models=own, arrive_within=arrive_within)
+                pages = [path for path, _ in TOUR]
+                report = run_class(server.url, students - BROWSERS, seconds, LINK, own, pages=pages, arrive_within=arrive_within)
                 in_page = timed.result()
             report["students"] = students
             report["progressed"] += in_page["progressed"]
@@ -51,7 +52,7 @@ def browser_switches(url: str, arrive_at: float, leave_at: float, own: bool) -> 
 
     start = time.monotonic()
     time.sleep(arrive_at)
-    switches, steps = [], []
+    switches = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium")
         try:
@@ -67,7 +68,7 @@ def browser_switches(url: str, arrive_at: float, leave_at: float, own: bool) -> 
             while time.monotonic() - start < leave_at - 7.5:
                 time.sleep(7.5)
                 tab = tabs[turn % BROWSERS]
-                switches.append(page_change_seconds(tab, TOURS[(turn // BROWSERS) % len(TOURS)]))
+                switches.append(page_change_seconds(tab, TOUR[(turn // BROWSERS) % len(TOUR)][1]))
                 turn += 1
             progressed = sum(step_count(tab) > before for tab, before in zip(tabs, steps, strict=True))
         finally:

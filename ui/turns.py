@@ -71,15 +71,14 @@ class Turns:
                 return True
             handed = threading.Event()
             (self._urgent if urgent else self._timed).append(handed)
-        got = handed.wait(self.patience)
+        if handed.wait(self.patience):
+            return True
         with self._lock:
-            if not got:
-                queue = self._urgent if urgent else self._timed
-                if handed in queue:
-                    queue.remove(handed)
-                    return False
-                return True  # handed a slot just as the patience ran out
-        return True
+            queue = self._urgent if urgent else self._timed
+            if handed in queue:
+                queue.remove(handed)
+                return False
+        return True  # handed a slot just as the patience ran out
 
     def _give_back(self) -> None:
         """The next waiter gets the slot (a click before a timer); with nobody waiting, it is free."""
