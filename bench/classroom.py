@@ -67,17 +67,19 @@ def browser_switches(url: str, arrive_at: float, leave_at: float, own: bool) -> 
             turn = 0
             while time.monotonic() - start < leave_at - 7.5:
                 time.sleep(7.5)
-                tab = tabs[turn % BROWSERS]
-                switches.append(page_change_seconds(tab, TOUR[(turn // BROWSERS) % len(TOUR)][1]))
+                tab, title = tabs[turn % BROWSERS], TOUR[(turn // BROWSERS) % len(TOUR)][1]
+                switches.append((title, round(page_change_seconds(tab, title), 3)))
                 turn += 1
             progressed = sum(step_count(tab) > before for tab, before in zip(tabs, steps, strict=True))
         finally:
             browser.close()
+    seconds = [s for _, s in switches]
     return {
         "switches": len(switches),
-        "switch_p50_s": round(percentile(switches, 0.5), 3),
-        "switch_p95_s": round(percentile(switches, 0.95), 3),
-        "switch_max_s": round(max(switches, default=float("nan")), 3),
+        "switch_p50_s": round(percentile(seconds, 0.5), 3),
+        "switch_p95_s": round(percentile(seconds, 0.95), 3),
+        "switch_max_s": round(max(seconds, default=float("nan")), 3),
+        "each_switch": switches,  # (the page opened, seconds), in order
         "progressed": progressed,
     }
 

@@ -11,7 +11,7 @@ from ui.charts import csv_download, show_figure
 from ui.controls import sequence_layer_direction
 from ui.live import live_view, stop_page
 from ui.replay import replay_snapshot
-from ui.state import Experiment, current_experiment
+from ui.state import TURNS, Experiment, current_experiment
 
 st.title("Hidden states")
 st.markdown(
@@ -49,6 +49,7 @@ def draw(exp: Experiment) -> None:
         range(values.shape[1]),
         default=best,
         key=f"hidden_units_{row}_{values.shape[1]}",
+        on_change=TURNS.asked,  # in the live fragment: a person's choice goes before the timers
         help="Preselected: the units whose value varies most over the probe sequences.",
     )
     left, right = st.columns(2)

@@ -46,6 +46,31 @@ def test_runs_take_turns_one_at_a_time_and_a_click_goes_before_the_timers():
     assert turns.idle
 
 
+def test_a_widget_moved_in_a_timed_fragment_makes_that_run_urgent_once():
+    turns, order = Turns(), []
+
+    def fragment_run(name: str, moved: bool) -> None:  # what a live fragment's rerun does: callbacks, then its turn
+        if moved:
+            turns.asked()  # the widget's on_change, called by Streamlit in the run's thread
+        with turns.turn(urgent=False):
+            order.append(name)
+
+    def runs_in_one_thread() -> None:
+        fragment_run("replay slider moved", moved=True)
+        fragment_run("its next timer", moved=False)
+
+    with turns.turn(urgent=False):
+        timer = queued_run(turns, False, order, "another session's timer")
+        until(lambda: turns.waiting == 1)
+        thread = threading.Thread(target=runs_in_one_thread)
+        thread.start()
+        until(lambda: turns.waiting == 2)
+    thread.join(5)
+    timer.join(5)
+    assert order == ["replay slider moved", "another session's timer", "its next timer"]
+    assert turns.idle
+
+
 def test_a_fragment_drawn_inside_its_pages_run_shares_that_runs_turn():
     turns = Turns()
     with turns.turn(urgent=True), turns.turn(urgent=False), turns.turn(urgent=False):

@@ -13,6 +13,10 @@ others asleep, off the lock. The event loop then competes with one thread, not w
 served, so a page change waits at most for the run that draws now and other people's clicks, never for the class's
 timers.
 
+A widget drawn inside a timed fragment (the replay slider, the units shown) reruns only that fragment when a person
+moves it, and Streamlit does not tell such a run from the timer's. Its ``on_change`` callback, which Streamlit calls
+in the run's thread before the fragment draws, is :meth:`Turns.asked`: the run's turn is then an urgent one.
+
 A run that waits for a worker (a Pause, a Step, a snapshot) gives its turn up while it waits (:meth:`Turns.step_aside`)
 and finishes without one, so that no run ever queues here while it holds a lock another run may need. A run waits for
 its turn at most ``patience`` seconds, and then goes anyway: a run that hangs slows the others down, it never stops the
@@ -45,6 +49,7 @@ class Turns:
         """Run the block in this thread's turn; nested turns (a fragment drawn inside its page's run) share the outer."""
         depth = getattr(self._mine, "depth", 0)
         if depth == 0:
+            urgent, self._mine.asked = urgent or getattr(self._mine, "asked", False), False
             self._mine.holding = self._take(urgent)
         self._mine.depth = depth + 1
         try:
@@ -54,6 +59,10 @@ class Turns:
             if depth == 0 and self._mine.holding:
                 self._mine.holding = False
                 self._give_back()
+
+    def asked(self) -> None:
+        """A person acted in this thread's run (a widget's ``on_change``): its next turn is urgent, as a click's."""
+        self._mine.asked = True
 
     @contextmanager
     def step_aside(self) -> Iterator[None]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ QUANTUM_SECONDS = 0.05  # one run's turn: short, so that forty runs each train w
 UPDATE_SECONDS = 0.5  # how often a running run reports (the pages refresh every second or slower)
 KEPT_COPIES = 16  # exact copies a shared run keeps, one per report: about 8 s of history a student can leave at
 KEPT_BYTES = 64 * 2**20  # ... and at most this much memory for them (a big model keeps fewer)
+NICENESS = 10  # a worker process yields the CPU to the page-serving server whenever both want it: see serve
 
 
 @dataclass
@@ -260,7 +262,14 @@ def _copies_allowed(trainer: Trainer) -> int:
 
 
 def serve(connection, threads: int = 1) -> None:
-    """A worker process's whole life: commands in, updates out, until the connection closes or says ``quit``."""
+    """A worker process's whole life: commands in, updates out, until the connection closes or says ``quit``.
+
+    Training is the work that can wait; a page a student is looking at cannot. A worker trains flat out, so on a
+    small server the page-serving process, the students' own browsers on a laptop, or a second worker compete with it
+    for the cores; at a lower priority it still gets every idle cycle, and loses only the ones a page needs.
+    """
+    if hasattr(os, "nice"):  # POSIX; Windows has no niceness and runs the worker at normal priority
+        os.nice(NICENESS)
     torch.set_num_threads(threads)
     worker = Worker(connection.send)
     try:
