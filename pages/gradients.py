@@ -52,7 +52,7 @@ def draw(exp: Experiment) -> None:
     if measured < snap.jacobian_radius.shape[1]:
         right.caption(f"For a model this size ρ is measured at {measured} evenly spread steps, to keep each snapshot quick.")
 
-    eig = {k: v for k, v in snap.eigenvalues.items() if k.startswith(f"l{layer}") and "reverse" not in k}
+    eig = {block.label: v for block, v in snap.eigenvalues.items() if block.layer == layer and not block.reverse}
     radius = max(float(np.abs(v).max()) for v in eig.values())
     left, right = st.columns(2)
     show_figure(eigenvalue_plot(eig, f"Eigenvalues of W_hh (largest |λ| = {radius:.2f})"), left)

@@ -107,8 +107,8 @@ def every_spec(text_model, adding_model) -> dict[str, list[dict]]:
             figures.clipping_chart(history.step.to_numpy(), history.grad_norm.to_numpy(), history.grad_norm_clipped.to_numpy(), 0.0),
         ],
         "eigenvalue_plot": [
-            figures.eigenvalue_plot(snap.eigenvalues, "Eigenvalues"),
-            figures.eigenvalue_plot(adding.eigenvalues, "Blocks"),
+            figures.eigenvalue_plot({b.label: v for b, v in snap.eigenvalues.items()}, "Eigenvalues"),
+            figures.eigenvalue_plot({b.label: v for b, v in adding.eigenvalues.items()}, "Blocks"),
         ],
         "gate_histograms": [figures.gate_histograms({g: v[0] for g, v in snap.gates.items() if g != "cell"}, "Gates")],
         "overlay_lines": [

@@ -15,7 +15,7 @@ from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConf
 from rnn_core.data.tasks import make_task
 from rnn_core.inspect import probes
 from rnn_core.inspect.generate import sample_text, top_k_next
-from rnn_core.inspect.probes import SnapshotStore, jacobian_steps, take_snapshot
+from rnn_core.inspect.probes import SnapshotStore, WeightBlock, jacobian_steps, take_snapshot
 from rnn_core.train.losses import task_loss
 from rnn_core.train.trainer import Trainer
 
@@ -117,7 +117,7 @@ def test_an_lstm_trained_from_constant_weights_gets_its_snapshots():
     """Its W_hh blocks have rank 2, on which MKL's eigvals fails to converge: numpy's LAPACK answers instead."""
     t = make(TaskConfig(name="sine"), ModelConfig(cell="lstm", init="constant", init_value=0.5), probe_every=100)
     t.run(100)
-    eigenvalues = t.snapshots.latest.eigenvalues["l0:forget"]
+    eigenvalues = t.snapshots.latest.eigenvalues[WeightBlock(0, gate="forget")]
     assert eigenvalues.dtype == np.complex128 and eigenvalues.shape == (32,)
     W = t.model.rnn.weight_hh_l0.detach().double()[32:64].numpy()
     np.testing.assert_allclose(np.sort(np.abs(eigenvalues)), np.sort(np.abs(np.linalg.eigvals(W))), atol=1e-9)
@@ -135,7 +135,7 @@ def test_eigenvalues_and_step_jacobian_of_a_plain_rnn():
     t = make(TaskConfig(name="sine", seq_len=8), ModelConfig(cell="rnn_tanh", hidden_size=5), probe_batch=2)
     snap = t.snapshots.latest
     W = t.model.rnn.weight_hh_l0.detach().double()
-    np.testing.assert_allclose(np.sort_complex(snap.eigenvalues["l0"]), np.sort_complex(np.linalg.eigvals(W.numpy())), atol=1e-9)
+    np.testing.assert_allclose(np.sort_complex(snap.eigenvalues[WeightBlock(0)]), np.sort_complex(np.linalg.eigvals(W.numpy())), atol=1e-9)
     h = torch.from_numpy(snap.hidden[0, 0]).double()  # (T, H) of the first probe sequence
     for step in range(8):
         jac = torch.diag(1 - h[step] ** 2) @ W  # ∂h_t/∂h_{t-1} = diag(1 - h_t²) W_hh
@@ -161,7 +161,19 @@ def test_big_models_measure_the_step_jacobian_at_evenly_spread_steps(monkeypatch
 
 def test_gated_cells_report_eigenvalues_per_gate_block():
     t = make(TaskConfig(name="sine", seq_len=8), ModelConfig(cell="lstm", hidden_size=4, num_layers=2))
-    assert sorted(t.snapshots.latest.eigenvalues) == sorted(f"l{k}:{g}" for k in (0, 1) for g in ("input", "forget", "cell", "output"))
+    blocks = t.snapshots.latest.eigenvalues
+    assert sorted(b.label for b in blocks) == sorted(f"l{k}:{g}" for k in (0, 1) for g in ("input", "forget", "cell", "output"))
+    assert sorted(blocks) == sorted(WeightBlock(k, False, g) for k in (0, 1) for g in ("input", "forget", "cell", "output"))
+
+
+def test_a_reverse_directions_blocks_are_keyed_by_layer_direction_and_gate():
+    t = make(TaskConfig(name="adding", seq_len=6), ModelConfig(cell="gru", hidden_size=3, bidirectional=True))
+    blocks = t.snapshots.latest.eigenvalues
+    reset = blocks[WeightBlock(0, reverse=True, gate="reset")]
+    W = t.model.rnn.weight_hh_l0_reverse.detach().double()[0:3].numpy()  # torch's rows: [reset | update | new]
+    np.testing.assert_allclose(np.sort_complex(reset), np.sort_complex(np.linalg.eigvals(W)), atol=1e-9)
+    assert WeightBlock(0, reverse=True, gate="reset").label == "l0_reverse:reset" and WeightBlock(1).label == "l1"
+    assert len(blocks) == 6  # two directions, three gates
 
 
 def test_snapshot_store_thins_old_snapshots_within_its_bound():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -40,7 +41,7 @@ class ProbeSnapshot:
     grad_norm_last: np.ndarray  # (LD, T) ‖∂L_τ/∂h_t‖ for the loss at step τ = loss_step alone
     loss_step: int
     input_sensitivity: np.ndarray  # (T,) ‖∂ŷ_τ/∂x_t‖ over batch and input features
-    eigenvalues: dict[str, np.ndarray]  # "l0", "l0_reverse:forget", ... -> complex eigenvalues of W_hh (blocks)
+    eigenvalues: dict[WeightBlock, np.ndarray]  # each square block of each W_hh -> its complex eigenvalues
     jacobian_radius: np.ndarray  # (LD, T) spectral radius of ∂s_t/∂s_{t-1} along the first probe sequence
 
     @property
@@ -48,6 +49,21 @@ class ProbeSnapshot:
         arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
         arrays += [a for d in (self.gates, self.eigenvalues) for a in d.values()]
         return sum(a.nbytes for a in arrays)
+
+
+class WeightBlock(NamedTuple):
+    """One square block of a recurrent weight W_hh, whose eigenvalues a snapshot keeps: the layer, the direction, and
+    for a gated cell (whose W_hh stacks one H×H block per gate) the gate; a plain RNN's whole W_hh has no gate."""
+
+    layer: int
+    reverse: bool = False
+    gate: str = ""
+
+    @property
+    def label(self) -> str:
+        """Its name in a chart's legend: the parameter's own suffix, and the gate (``l0``, ``l1_reverse:forget``)."""
+        name = f"l{self.layer}" + ("_reverse" if self.reverse else "")
+        return f"{name}:{self.gate}" if self.gate else name
 
 
 class SnapshotStore:
@@ -171,16 +187,16 @@ def _step_losses(model, task, features: Tensor, batch) -> np.ndarray:
         return torch.where(counted > 0, summed / counted.clamp(min=1), torch.nan).numpy()
 
 
-def _eigenvalues(twin: nn.Module, cell: str) -> dict[str, np.ndarray]:
+def _eigenvalues(twin: nn.Module, cell: str) -> dict[WeightBlock, np.ndarray]:
     """Eigenvalues of every W_hh, per gate block for gated cells (their W_hh is not square)."""
     H, out = twin.hidden_size, {}
     blocks = CELLS[cell].gate_names or ("",)
     with torch.no_grad():
-        for name, param in twin.named_parameters():
-            if name.startswith("weight_hh"):
-                key = name.removeprefix("weight_hh_")
+        for layer in range(twin.num_layers):
+            for reverse in (False, True)[: twin.num_directions]:
+                param = getattr(twin, f"weight_hh_l{layer}" + ("_reverse" if reverse else ""))
                 values = eigenvalues(param.double().view(len(blocks), H, H)).numpy()  # all blocks in one call
-                out |= {f"{key}:{gate}" if gate else key: v for gate, v in zip(blocks, values)}
+                out |= {WeightBlock(layer, reverse, gate): v for gate, v in zip(blocks, values)}
     return out
 
 
