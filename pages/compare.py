@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
+from rnn_core.config import CELL_TITLES
 from rnn_core.inspect.compare import MAX_KEPT_RUNS
 from rnn_core.inspect.exports import runs_table
-from rnn_core.train.models import CELL_TITLES
 from ui.charts import csv_download
 from ui.compare_view import chosen_runs, grad_norm_overlay, loss_overlay, reach_overlay, run_controls, step_loss_overlay
 from ui.live import stop_page

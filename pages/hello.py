@@ -9,9 +9,8 @@ from rnn_core.lessons.notes import hello_step
 from rnn_core.train.trainer import Trainer
 from rnn_core.viz import loss_curve
 from ui.charts import show_figure
+from ui.keys import HELLO_MODEL
 from ui.state import SERVICE
-
-TRAINED = "hello_trainer"  # this page's own model, kept in the session
 
 st.title('The "hello" model')
 st.markdown(
@@ -64,8 +63,8 @@ if c[1].button("Train", key="hello_train", type="primary"):
         run = SERVICE.start(config, make_task(config.task))
         SERVICE.go(run, running=True, stop_at=steps)
         run.wait(lambda r: r.step >= steps or not r.running, 120)
-    st.session_state[TRAINED] = run
-trainer = st.session_state.get(TRAINED)
+    st.session_state[HELLO_MODEL] = run
+trainer = st.session_state.get(HELLO_MODEL)
 if trainer is None or trainer.config != config:
     st.info("Press **Train** to train this model with Adam (learning rate 0.05), then sample from it.")
 else:

@@ -3,8 +3,8 @@
 import streamlit as st
 
 import ui  # noqa: F401  (a fresh server's first page: see ui/__init__.py)
+from rnn_core.config import CELL_TITLES
 from rnn_core.lessons.notes import parameter_formula_text, parameter_shapes, tensor_shapes
-from rnn_core.train.models import CELL_TITLES
 
 st.title("Shapes and parameters")
 st.markdown(

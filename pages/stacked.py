@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from rnn_core.config import CELL_TITLES
 from rnn_core.lessons.notes import parameter_shapes
-from rnn_core.train.models import CELL_TITLES, input_features
+from rnn_core.train.models import input_features
 from rnn_core.viz import unrolled_diagram
 from ui.charts import show_figure
 from ui.state import current_experiment

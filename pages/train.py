@@ -6,8 +6,9 @@ import numpy as np
 import streamlit as st
 import torch
 
+from rnn_core.config import CELL_TITLES
 from rnn_core.inspect.reports import parameter_table, prediction_table
-from rnn_core.train.models import CELL_TITLES, count_parameters
+from rnn_core.train.models import count_parameters
 from rnn_core.viz import answers_chart, loss_curve, sequence_prediction_chart
 from ui.charts import csv_download, show_figure
 from ui.live import live_view

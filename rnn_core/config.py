@@ -15,15 +15,57 @@ from typing import Any
 
 from rnn_core.nn.cell_facts import CELLS as RECURRENT_CELLS
 
-TASK_NAMES = ("next_number", "sine", "copy", "adding", "parity", "characters", "series")
-TEXT_SOURCES = ("hello", "brackets", "arithmetic", "grammar", "custom")
+TASK_NAMES = ("next_number", "sine", "copy", "adding", "parity", "characters", "series")  # titles: each Task's own
+TEXT_TITLES = {
+    "hello": "hello (the notes)",
+    "brackets": "Nested brackets",
+    "arithmetic": "Sums like 12+7=19",
+    "grammar": "Small grammar",
+    "custom": "Your own text",
+}
+TEXT_SOURCES = tuple(TEXT_TITLES)
 # The choices that stand for the user's own data, which a configuration never holds (it comes beside it, to make_task):
 # field -> (its value that means "the user's data", what that data is, in a sentence).
 USER_DATA_CHOICES = {"text_source": ("custom", "your own text"), "name": ("series", "your own CSV series")}
-CELLS = (*RECURRENT_CELLS, "mlp")  # the windowing MLP: the baseline with no recurrence
-INITS = ("default", "orthogonal", "constant")
-ENCODINGS = ("onehot", "embedding")
-OPTIMIZERS = ("sgd", "adam", "rmsprop")
+CELL_TITLES = {name: cell.title for name, cell in RECURRENT_CELLS.items()} | {"mlp": "MLP on windows"}  # every cell, as shown
+CELLS = tuple(CELL_TITLES)  # the recurrent cells, and the windowing MLP: the baseline with no recurrence
+INIT_TITLES = {"default": "PyTorch default", "orthogonal": "Orthogonal W_hh × a gain", "constant": "Every weight = a constant"}
+INITS = tuple(INIT_TITLES)
+ENCODING_TITLES = {"onehot": "One-hot", "embedding": "Learned embedding"}
+ENCODINGS = tuple(ENCODING_TITLES)
+OPTIMIZER_TITLES = {"adam": "Adam", "sgd": "SGD with momentum", "rmsprop": "RMSprop"}
+OPTIMIZERS = tuple(OPTIMIZER_TITLES)
+HIDDEN_SIZES = (1, 2, 3, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+BATCH_SIZES = (1, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+CLIP_NORMS = (0.0, 0.1, 0.5, 1.0, 5.0, 10.0)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Everything the project knows about one configuration field, in one place: what it accepts (checked when a
+    configuration is built) and, for a field the app offers a control for, how that control is labelled and what it
+    offers (ui/sidebar.py builds its widgets from these; links carry only the fields that have one).
+
+    A control offers a usual ``span`` (a slider's or a number box's low and high) or a list of ``values`` (a select
+    slider's); a link or a checkpoint may bring any accepted value, and the control then widens to show it.
+    """
+
+    bounds: tuple | None = None  # (low, high): the values accepted
+    choices: Mapping[str, str] | None = None  # the values accepted, in the order offered -> how each is shown
+    label: str | None = None  # None: the app offers no control for it
+    span: tuple | None = None
+    values: tuple | None = None
+    step: float | None = None
+    help: str | None = None
+    entry: bool = False  # a number box rather than a slider
+    zero: str | None = None  # how a select slider shows 0 (clip_norm: "off"); other values by ``:g``
+    called: str | None = None  # its name in messages and links, when not the field's own (a task's ``name`` is "task")
+
+
+def setting(default, **facts) -> Any:
+    """A dataclass field with its :class:`Setting`."""
+    return field(default=default, metadata={"setting": Setting(**facts)})
 
 
 def _check_range(name: str, value, low, high) -> None:
@@ -37,6 +79,20 @@ def _check_range(name: str, value, low, high) -> None:
 def _check_choice(name: str, value, choices) -> None:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def _check_settings(config) -> None:
+    """Types first (see _check_types), then each field against its Setting's bounds or choices, in field order."""
+    _check_types(config)
+    for f in fields(config):
+        facts = f.metadata.get("setting")
+        if facts is None:
+            continue
+        name, value = facts.called or f.name, getattr(config, f.name)
+        if facts.bounds is not None:
+            _check_range(name, value, *facts.bounds)
+        if facts.choices is not None:
+            _check_choice(name, value, tuple(facts.choices))
 
 
 _KINDS = {bool: "true or false", int: "a whole number", float: "a number", str: "a word"}
@@ -70,27 +126,20 @@ def _check_types(config) -> None:
 class TaskConfig:
     """Which task, and its options. Options a task does not use are ignored by it."""
 
-    name: str = "sine"
-    seq_len: int = 40
-    period: float = 20.0  # sine: steps per cycle
-    noise: float = 0.0  # sine: std of Gaussian noise added to inputs
-    horizon: int = 1  # sine: predict x_{t+horizon}
-    delay: int = 10  # copy: steps between seeing a symbol and reproducing it
-    symbols: int = 4  # copy: alphabet size
-    count_to: int = 100  # next_number: the series 1 .. count_to
-    text_source: str = "hello"  # characters: which text
+    name: str = setting("sine", choices=dict.fromkeys(TASK_NAMES, ""), label="Task", called="task")
+    seq_len: int = setting(40, bounds=(1, 1000), label="Sequence length T", span=(2, 1000))
+    # sine: steps per cycle; std of Gaussian noise added to the inputs; predict x_{t+horizon}
+    period: float = setting(20.0, bounds=(2.0, 1000.0), label="Period (steps per cycle)", span=(4.0, 100.0), step=1.0)
+    noise: float = setting(0.0, bounds=(0.0, 1.0), label="Noise", span=(0.0, 0.5), step=0.05)
+    horizon: int = setting(1, bounds=(1, 100), label="Forecast horizon", span=(1, 20))
+    # copy: steps between seeing a symbol and reproducing it; the alphabet's size
+    delay: int = setting(10, bounds=(1, 500), label="Delay (steps to remember)", span=(2, 100))
+    symbols: int = setting(4, bounds=(2, 26), label="Symbols", span=(2, 10))
+    count_to: int = setting(100, bounds=(3, 100_000), label="Count to", span=(3, 100_000), entry=True)  # next_number: 1 .. count_to
+    text_source: str = setting("hello", choices=TEXT_TITLES, label="Text")  # characters: which text
 
     def __post_init__(self) -> None:
-        _check_types(self)
-        _check_choice("task", self.name, TASK_NAMES)
-        _check_range("seq_len", self.seq_len, 1, 1000)
-        _check_range("period", self.period, 2.0, 1000.0)
-        _check_range("noise", self.noise, 0.0, 1.0)
-        _check_range("horizon", self.horizon, 1, 100)
-        _check_range("delay", self.delay, 1, 500)
-        _check_range("symbols", self.symbols, 2, 26)
-        _check_range("count_to", self.count_to, 3, 100_000)
-        _check_choice("text_source", self.text_source, TEXT_SOURCES)
+        _check_settings(self)
 
     # The rules about the user's own data, here and nowhere else: every other module reads these.
     @property
@@ -112,55 +161,49 @@ class TaskConfig:
 class ModelConfig:
     """Input encoding → recurrent layers → linear head. ``cell="mlp"`` is the windowing baseline."""
 
-    cell: str = "lstm"
-    hidden_size: int = 32
-    num_layers: int = 1
-    bidirectional: bool = False
-    dropout: float = 0.0
-    init: str = "default"
-    init_value: float = 1.0  # init="constant": every weight and bias; init="orthogonal": the gain of W_hh
-    memory_gate_bias: float = 0.0  # LSTM forget / GRU update gate bias at the start: 3 keeps ~95 % of the memory per step
-    encoding: str = "onehot"  # characters and symbols: one-hot or a learned embedding
-    embedding_dim: int = 8
-    window: int = 5  # mlp: how many past steps it sees
+    cell: str = setting("lstm", choices=CELL_TITLES, label="Cell")
+    hidden_size: int = setting(32, bounds=(1, 1024), label="Hidden units H", values=HIDDEN_SIZES)
+    num_layers: int = setting(1, bounds=(1, 8), label="Layers", span=(1, 8))
+    bidirectional: bool = setting(
+        False,
+        label="Bidirectional",
+        help="Only for tasks that answer after the whole sequence: elsewhere reading ahead would see the answer.",
+    )
+    dropout: float = setting(0.0, bounds=(0.0, 0.9), label="Dropout between layers", span=(0.0, 0.5), step=0.05)
+    init: str = setting("default", choices=INIT_TITLES, label="Initialisation")
+    # init="constant": every weight and bias; init="orthogonal": the gain of W_hh (the sidebar labels it so)
+    init_value: float = setting(1.0, bounds=(-10.0, 10.0), label="Constant", span=(-10.0, 10.0), step=0.5, entry=True)
+    memory_gate_bias: float = setting(
+        0.0,
+        bounds=(-10.0, 10.0),
+        label="Memory gate bias (forget / update)",
+        span=(0.0, 5.0),
+        step=0.5,
+        help="Starts the LSTM's forget gate (GRU's update gate) open: 3 keeps about 95 % of the memory per step.",
+    )
+    encoding: str = setting("onehot", choices=ENCODING_TITLES, label="Input encoding")  # characters and symbols
+    embedding_dim: int = setting(8, bounds=(1, 256))
+    window: int = setting(5, bounds=(1, 200), label="Window (steps the MLP sees)", span=(1, 50))  # mlp: past steps it sees
 
     def __post_init__(self) -> None:
-        _check_types(self)
-        _check_choice("cell", self.cell, CELLS)
-        _check_range("hidden_size", self.hidden_size, 1, 1024)
-        _check_range("num_layers", self.num_layers, 1, 8)
-        _check_range("dropout", self.dropout, 0.0, 0.9)
-        _check_choice("init", self.init, INITS)
-        _check_range("init_value", self.init_value, -10.0, 10.0)
-        _check_range("memory_gate_bias", self.memory_gate_bias, -10.0, 10.0)
-        _check_choice("encoding", self.encoding, ENCODINGS)
-        _check_range("embedding_dim", self.embedding_dim, 1, 256)
-        _check_range("window", self.window, 1, 200)
+        _check_settings(self)
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """How to train. ``clip_norm=0`` turns clipping off; ``tbptt=0`` backpropagates through the whole sequence."""
 
-    optimizer: str = "adam"
-    lr: float = 0.01
-    momentum: float = 0.9  # sgd only
-    batch_size: int = 32
-    clip_norm: float = 1.0
-    tbptt: int = 0
-    probe_every: int = 100  # a probe snapshot every this many steps: one costs about 7 default steps (python -m bench)
-    probe_batch: int = 4  # sequences in the fixed probe batch
+    optimizer: str = setting("adam", choices=OPTIMIZER_TITLES, label="Optimiser")
+    lr: float = setting(0.01, bounds=(0.0, 1000.0), label="Learning rate", values=LEARNING_RATES)
+    momentum: float = setting(0.9, bounds=(0.0, 0.999))  # sgd only
+    batch_size: int = setting(32, bounds=(1, 4096), label="Batch size", values=BATCH_SIZES)
+    clip_norm: float = setting(1.0, bounds=(0.0, 1e6), label="Clip gradient norm at", values=CLIP_NORMS, zero="off")
+    tbptt: int = setting(0, bounds=(0, 1000), label="Truncated BPTT length (0 = whole sequence)", span=(0, 100))
+    probe_every: int = setting(100, bounds=(1, 100_000))  # a probe snapshot every this many steps: one costs about 7 default steps
+    probe_batch: int = setting(4, bounds=(1, 64))  # sequences in the fixed probe batch
 
     def __post_init__(self) -> None:
-        _check_types(self)
-        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        _check_range("lr", self.lr, 0.0, 1000.0)
-        _check_range("momentum", self.momentum, 0.0, 0.999)
-        _check_range("batch_size", self.batch_size, 1, 4096)
-        _check_range("clip_norm", self.clip_norm, 0.0, 1e6)
-        _check_range("tbptt", self.tbptt, 0, 1000)
-        _check_range("probe_every", self.probe_every, 1, 100_000)
-        _check_range("probe_batch", self.probe_batch, 1, 64)
+        _check_settings(self)
 
 
 SECTIONS = {"task": TaskConfig, "model": ModelConfig, "train": TrainConfig}  # an ExperimentConfig's parts, by name
@@ -173,14 +216,13 @@ class ExperimentConfig:
     task: TaskConfig = field(default_factory=TaskConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-    seed: int = 0
+    seed: int = setting(0, bounds=(0, 2**31 - 1), label="Seed", span=(0, 2**31 - 1), entry=True)
 
     def __post_init__(self) -> None:
         for name, section in SECTIONS.items():
             if not isinstance(getattr(self, name), section):
                 raise ValueError(f"{name} must be a {section.__name__}, got {getattr(self, name)!r}"[:200])
-        _check_types(self)  # the seed
-        _check_range("seed", self.seed, 0, 2**31 - 1)
+        _check_settings(self)  # the seed
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data, nested by section."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
+from rnn_core.config import CELL_TITLES
 from rnn_core.config import CELLS as CONFIG_CELLS
 from rnn_core.nn.cell_facts import BY_MODE, CELLS, GATES
 from rnn_core.nn.layers import fused_layer, stepwise_layer
-from rnn_core.train.models import CELL_TITLES, parameter_formula
+from rnn_core.train.models import parameter_formula
 
 
 @pytest.mark.parametrize("name", list(CELLS))

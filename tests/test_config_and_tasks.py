@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import fields, replace
+from dataclasses import MISSING, fields, replace
 
 import numpy as np
 import pytest
 import torch
 
-from rnn_core.config import TASK_NAMES, ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
+from rnn_core.config import CELLS, SECTIONS, TASK_NAMES, ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
 from rnn_core.data.tasks import PROBE_SEED, TASK_CLASSES, make_task
 from rnn_core.data.texts import arithmetic_text, brackets_text, check_user_text, decode_upload, grammar_text, numeric_columns
 
@@ -238,3 +238,26 @@ def test_a_series_of_huge_finite_numbers_is_standardised_without_overflow():
     task = make_task(TaskConfig(name="series", seq_len=1), user_series=np.array([1e308, -1e308, 1e308]))
     np.testing.assert_allclose(task.values.numpy(), [0.70710677, -1.4142135, 0.70710677], rtol=1e-6)
     assert task.input_labels(torch.tensor([[0.0]]))[0] == f"{1e308 / 3:.4g}"
+
+
+def test_every_setting_says_what_it_accepts_and_what_its_control_offers_within_that():
+    for cls in (*SECTIONS.values(), ExperimentConfig):
+        for f in fields(cls):
+            if f.default is MISSING:  # a section of ExperimentConfig
+                continue
+            facts = f.metadata["setting"]
+            if isinstance(f.default, bool):
+                assert facts.bounds is facts.choices is None, f.name
+                continue
+            assert (facts.bounds is None) != (facts.choices is None), f.name  # a range or a list of choices, not both
+            if facts.label is None:  # no control: a link cannot set it either
+                continue
+            if facts.choices is not None:
+                assert f.default in facts.choices, f.name
+                continue
+            offered = facts.values or facts.span
+            assert offered is not None, f"{f.name} has a control but offers nothing"
+            assert all(facts.bounds[0] <= v <= facts.bounds[1] for v in offered), f.name
+            assert facts.values is None or f.default in facts.values, f.name
+    cell = {f.name: f for f in fields(ModelConfig)}["cell"].metadata["setting"]
+    assert tuple(cell.choices) == CELLS and cell.choices["mlp"] == "MLP on windows"

@@ -28,6 +28,7 @@ CHANGED = ExperimentConfig().with_changes(
 def test_no_two_sections_share_a_parameter_name_and_links_stay_within_the_sidebar():
     assert len(FIELDS) == sum(len(fields(cls)) for cls in SECTIONS.values()) - len(NOT_IN_LINKS)
     assert "probe_batch" not in FIELDS and "momentum" not in FIELDS
+    assert {("train", "momentum"), ("train", "probe_every"), ("train", "probe_batch"), ("model", "embedding_dim")} == NOT_IN_LINKS
     config, _, _, problems = config_from_params({"probe_batch": "64"})
     assert config == ExperimentConfig() and problems == ["`probe_batch` is not a setting a link can change"]
 

@@ -92,3 +92,33 @@ def test_the_page_list_holds_every_page_once():
 
     assert sorted(PAGE_PATHS) == sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))
     assert "PAGES" in (ROOT / "app.py").read_text(encoding="utf-8") and "st.Page(\"pages/" not in (ROOT / "app.py").read_text()
+
+
+def _session_state_keys(tree: ast.AST) -> list[ast.expr]:
+    """The key expressions of every ``st.session_state[k]``, ``.get(k)``, ``.pop(k)`` and ``k in st.session_state``."""
+    def is_state(node: ast.AST) -> bool:
+        return isinstance(node, ast.Attribute) and node.attr == "session_state"
+
+    keys = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and is_state(node.value):
+            keys.append(node.slice)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("get", "pop"):
+            if is_state(node.func.value):
+                keys.append(node.args[0])
+        elif isinstance(node, ast.Compare) and any(is_state(c) for c in node.comparators):
+            keys.append(node.left)
+    return keys
+
+
+def test_session_state_keys_are_named_in_ui_keys_only():
+    """No key is a bare string, and no module names a key of its own: the keys code meets at are in ui/keys.py."""
+    offenders = []
+    for path in [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "pages").glob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        own = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+        for key in _session_state_keys(tree):
+            if isinstance(key, ast.Constant) or (isinstance(key, ast.Name) and key.id in own and path.name != "keys.py"):
+                offenders.append(f"{path.relative_to(ROOT)}:{key.lineno}: {ast.unparse(key)}")
+    assert not offenders, offenders
+    assert len(_session_state_keys(ast.parse((ROOT / "ui" / "state.py").read_text(encoding="utf-8")))) >= 3  # the check sees them

@@ -12,11 +12,9 @@ import streamlit as st
 
 from rnn_core.train.checkpoints import read_checkpoint, restore_trainer, save_checkpoint
 from ui import settings
-from ui.sidebar import USER_COLUMN, USER_COLUMNS, USER_TEXT, revert_widgets
+from ui.keys import CHECKPOINT_OUTCOME, CHECKPOINT_UPLOAD, USER_COLUMN, USER_COLUMNS, USER_TEXT
+from ui.sidebar import revert_widgets
 from ui.state import SERVICE, Experiment, current_experiment
-
-UPLOAD = "upload_checkpoint"
-OUTCOME = "checkpoint_outcome"  # (kind, message) of the last load, shown until the next one
 
 
 def checkpoint_file_name(exp: Experiment) -> str:
@@ -33,7 +31,7 @@ def _download(exp: Experiment) -> bytes:
 
 def _load() -> None:
     """The uploader's callback: read, check and restore, or leave everything as it was."""
-    upload = st.session_state.get(UPLOAD)
+    upload = st.session_state.get(CHECKPOINT_UPLOAD)
     if upload is None:
         return
     exp = current_experiment()
@@ -41,7 +39,7 @@ def _load() -> None:
         checkpoint = read_checkpoint(upload.getvalue())
         trainer = restore_trainer(checkpoint, check=settings.LIMITS.check)  # every check, before anything changes
     except ValueError as e:
-        st.session_state[OUTCOME] = ("error", f"{upload.name} was not loaded: {e}. Your current model is unchanged.")
+        st.session_state[CHECKPOINT_OUTCOME] = ("error", f"{upload.name} was not loaded: {e}. Your current model is unchanged.")
         return
     restore = {"state_dict": checkpoint.state_dict, "step": checkpoint.step, "rows": checkpoint.history}
     run = SERVICE.start(trainer.config, trainer.task, restore=restore)
@@ -52,11 +50,11 @@ def _load() -> None:
         st.session_state[USER_COLUMN] = checkpoint.column
     exp.replace_trainer(run)
     revert_widgets(trainer.config)
-    st.session_state[OUTCOME] = ("success", f"Loaded {upload.name}: trained for {trainer.step:,} steps.")
+    st.session_state[CHECKPOINT_OUTCOME] = ("success", f"Loaded {upload.name}: trained for {trainer.step:,} steps.")
 
 
 def checkpoint_panel(exp: Experiment) -> None:
-    with st.expander("Save or load the model", expanded=OUTCOME in st.session_state):
+    with st.expander("Save or load the model", expanded=CHECKPOINT_OUTCOME in st.session_state):
         st.download_button(
             "Download the model (.pt)",
             data=lambda: _download(exp),
@@ -67,7 +65,7 @@ def checkpoint_panel(exp: Experiment) -> None:
             width="stretch",
             help="The weights, the settings, the step and the loss history: load it here again, in any session.",
         )
-        st.file_uploader("Load a checkpoint", type=["pt"], key=UPLOAD, on_change=_load)
-        if OUTCOME in st.session_state:
-            kind, message = st.session_state[OUTCOME]
+        st.file_uploader("Load a checkpoint", type=["pt"], key=CHECKPOINT_UPLOAD, on_change=_load)
+        if CHECKPOINT_OUTCOME in st.session_state:
+            kind, message = st.session_state[CHECKPOINT_OUTCOME]
             (st.error if kind == "error" else st.success)(message)

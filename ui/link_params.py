@@ -17,9 +17,9 @@ from rnn_core.data.tasks import Task, make_task
 from rnn_core.train.models import SequenceModel
 
 RENAMED = {("task", "name"): "task"}  # a field whose own name would say too little in a URL
-# Settings the app has no control for stay out of links: a link must not reach past what the sidebar offers
-# (a probe batch of 64 would make every snapshot and export 16 times larger).
-NOT_IN_LINKS = {("train", "momentum"), ("train", "probe_every"), ("train", "probe_batch"), ("model", "embedding_dim")}
+# Settings the app has no control for (no label in their Setting) stay out of links: a link must not reach past what
+# the sidebar offers (a probe batch of 64 would make every snapshot and export 16 times larger).
+NOT_IN_LINKS = {(section, f.name) for section, cls in SECTIONS.items() for f in fields(cls) if f.metadata["setting"].label is None}
 
 
 def parameter_name(section: str, field_name: str) -> str:

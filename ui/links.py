@@ -10,12 +10,11 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import settings
+from ui.keys import EXPERIMENT, LINK, PRESENTING
 from ui.link_params import buildable, config_from_params, config_to_params
-from ui.presentation import PRESENTING, presenting
+from ui.presentation import presenting
 from ui.presets import PRESETS
-from ui.state import EXPERIMENT, Experiment, new_experiment
-
-LINK = "link"  # what the session's link asked for: {"problems": [...], "steps": int, "config": ExperimentConfig}
+from ui.state import Experiment, new_experiment
 
 
 def open_link() -> None:

@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from ui.state import LIVE_THIS_RUN, TURNS, Experiment, current_experiment
+from ui.keys import LIVE_THIS_RUN
+from ui.state import TURNS, Experiment, current_experiment
 from ui.training import refresh, refresh_interval, refreshed, sidebar_ticker
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-PRESENTING = "presenting"  # session-state key of the sidebar toggle (also set by a link's `present=1`)
+from ui.keys import PRESENTING
+
 FIGURE_HEIGHT = 600  # charts the same height (as wide as their column), so screenshots of two runs line up
 PAGE_STYLE = """
 <style>

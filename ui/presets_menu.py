@@ -6,11 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from rnn_core.data.tasks import make_task
+from ui.keys import GO_TO_PAGE
 from ui.presets import PRESETS, PRESETS_BY_KEY, Preset
 from ui.sidebar import revert_widgets
 from ui.state import Experiment
-
-GO_TO_PAGE = "preset_page"  # set by a preset's button, followed by app.py once the sidebar is drawn
 
 
 def start_preset(exp: Experiment, preset: Preset) -> None:

@@ -1,9 +1,11 @@
 """The sidebar's model builder: widgets → a draft ExperimentConfig → a new model, when the user says so.
 
-Widgets keep their values under ``cfg__<section>__<field>`` keys, seeded from the applied
-configuration whenever a key is missing (Streamlit drops the state of widgets a run does
-not draw). A draft that differs from the applied configuration rebuilds at once while
-nothing is trained yet; after that, only on the user's click.
+Each widget is built by :func:`control` from its field's :class:`~rnn_core.config.Setting` (label, choices and their
+titles, range or values, step, help); what is left here is the layout, which field shows when, and the server's
+limits. Widgets keep their values under ``cfg__<section>__<field>`` keys (ui/keys.py), seeded from the applied
+configuration whenever a key is missing (Streamlit drops the state of widgets a run does not draw). A draft that
+differs from the applied configuration rebuilds at once while nothing is trained yet; after that, only on the
+user's click.
 """
 
 from __future__ import annotations
@@ -13,34 +15,21 @@ from dataclasses import fields
 import numpy as np
 import streamlit as st
 
-from rnn_core.config import SECTIONS, ExperimentConfig, TaskConfig
+from rnn_core.config import BATCH_SIZES, HIDDEN_SIZES, SECTIONS, ExperimentConfig, TaskConfig
 from rnn_core.data.tasks import TASK_CLASSES, make_task
 from rnn_core.data.texts import decode_upload, numeric_columns
 from rnn_core.nn.cell_facts import CELLS
-from rnn_core.train.models import CELL_TITLES
 from ui import settings
+from ui.keys import USER_COLUMN, USER_COLUMNS, USER_TEXT
+from ui.keys import config_widget as key
 from ui.presentation import presenting
 from ui.settings import raise_hint
-from ui.state import CONFIG_WIDGET_PREFIX, Experiment
+from ui.state import Experiment
 
-TEXT_TITLES = {
-    "hello": "hello (the notes)",
-    "brackets": "Nested brackets",
-    "arithmetic": "Sums like 12+7=19",
-    "grammar": "Small grammar",
-    "custom": "Your own text",
-}
-HIDDEN_SIZES = [1, 2, 3, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
-BATCH_SIZES = [1, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
-LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
-USER_TEXT, USER_COLUMNS, USER_COLUMN = "user_text", "user_columns", "user_column"
+CONTROLLED = SECTIONS | {"run": ExperimentConfig}  # widget sections -> the configuration class whose fields they set
 
 
-def key(section: str, name: str) -> str:
-    return f"{CONFIG_WIDGET_PREFIX}{section}__{name}"
-
-
-def up_to(options: list[int], limit: int) -> list[int]:
+def up_to(options, limit: int) -> list[int]:
     """The options this server allows, and the limit itself when it falls between two of them."""
     return sorted({o for o in options if o <= limit} | {limit})
 
@@ -55,6 +44,30 @@ def span(section: str, name: str, low, high) -> tuple:
 def including(section: str, name: str, options: list) -> list:
     """A select slider's options and its current value (for the same reason as :func:`span`)."""
     return sorted(set(options) | {st.session_state[key(section, name)]})
+
+
+def control(section: str, name: str, *, label: str | None = None, low=None, high=None, values=None, step=None, help=None, **options):
+    """The sidebar widget for one configuration field, as its Setting describes it: a select box for a choice, a check
+    box for a flag, a select slider over ``values``, a number box (``entry``) or a slider over a span. The keyword
+    arguments replace what depends on the server's limits or on other choices; ``options`` go to the widget as they
+    are (``disabled``, ``format_func``)."""
+    field = next(f for f in fields(CONTROLLED[section]) if f.name == name)
+    facts = field.metadata["setting"]
+    label, help, widget_key = label or facts.label, help if help is not None else facts.help, key(section, name)
+    if facts.choices is not None:
+        titles = facts.choices
+        options.setdefault("format_func", titles.get if any(titles.values()) else str)
+        return st.selectbox(label, list(titles), key=widget_key, help=help, **options)
+    if isinstance(field.default, bool):
+        return st.checkbox(label, key=widget_key, help=help, **options)
+    if facts.values is not None:
+        if facts.zero is not None:
+            options.setdefault("format_func", lambda v: facts.zero if v == 0 else f"{v:g}")
+        return st.select_slider(label, including(section, name, values or facts.values), key=widget_key, help=help, **options)
+    low, high = facts.span[0] if low is None else low, facts.span[1] if high is None else high
+    if facts.entry:
+        return st.number_input(label, *span(section, name, low, high), step=step or facts.step, key=widget_key, help=help, **options)
+    return st.slider(label, *span(section, name, low, high), step=step or facts.step, key=widget_key, help=help, **options)
 
 
 def limit_help(field: str) -> str:
@@ -85,34 +98,18 @@ def draft_config() -> ExperimentConfig:
 
 def task_widgets() -> None:
     """The task and the options it reads (``Task.options``); the user's own data where the task trains on it."""
-    name = st.selectbox("Task", list(TASK_CLASSES), format_func=lambda n: TASK_CLASSES[n].title, key=key("task", "name"))
+    name = control("task", "name", format_func=lambda n: TASK_CLASSES[n].title)
     options = TASK_CLASSES[name].options
+    limits = settings.LIMITS
     if "delay" in options:
-        st.slider(
-            "Delay (steps to remember)",
-            *span("task", "delay", 2, max(3, min(100, settings.LIMITS.seq_len - 1))),
-            key=key("task", "delay"),
-            help=limit_help("seq_len"),
-        )
+        control("task", "delay", high=max(3, min(100, limits.seq_len - 1)), help=limit_help("seq_len"))
     if "symbols" in options:
-        st.slider("Symbols", *span("task", "symbols", 2, 10), key=key("task", "symbols"))
+        control("task", "symbols")
     if "seq_len" in options:
-        st.slider(
-            "Sequence length T",
-            *span("task", "seq_len", 2, settings.LIMITS.seq_len),
-            key=key("task", "seq_len"),
-            help=limit_help("seq_len"),
-        )
-    if "period" in options:
-        st.slider("Period (steps per cycle)", *span("task", "period", 4.0, 100.0), step=1.0, key=key("task", "period"))
-    if "noise" in options:
-        st.slider("Noise", *span("task", "noise", 0.0, 0.5), step=0.05, key=key("task", "noise"))
-    if "horizon" in options:
-        st.slider("Forecast horizon", *span("task", "horizon", 1, 20), key=key("task", "horizon"))
-    if "count_to" in options:
-        st.number_input("Count to", 3, 100_000, key=key("task", "count_to"))
-    if "text_source" in options:
-        st.selectbox("Text", list(TEXT_TITLES), format_func=TEXT_TITLES.get, key=key("task", "text_source"))
+        control("task", "seq_len", high=limits.seq_len, help=limit_help("seq_len"))
+    for field_name in ("period", "noise", "horizon", "count_to", "text_source"):
+        if field_name in options:
+            control("task", field_name)
     asked = TaskConfig(name=name, text_source=st.session_state[key("task", "text_source")])
     if asked.uses_user_text:
         user_text_widgets()
@@ -153,89 +150,45 @@ def user_series_widgets() -> None:
 
 
 def model_widgets(task_name: str) -> None:
-    cell = st.selectbox("Cell", list(CELL_TITLES), format_func=CELL_TITLES.get, key=key("model", "cell"))
-    st.select_slider(
-        "Hidden units H",
-        including("model", "hidden_size", up_to(HIDDEN_SIZES, settings.LIMITS.hidden_size)),
-        key=key("model", "hidden_size"),
-        help=limit_help("hidden_size"),
-    )
-    st.slider("Layers", *span("model", "num_layers", 1, settings.LIMITS.layers), key=key("model", "num_layers"), help=limit_help("layers"))
+    limits = settings.LIMITS
+    cell = control("model", "cell")
+    control("model", "hidden_size", values=up_to(HIDDEN_SIZES, limits.hidden_size), help=limit_help("hidden_size"))
+    control("model", "num_layers", high=limits.layers, help=limit_help("layers"))
     allows = TASK_CLASSES[task_name].allows_bidirectional
     if not allows:
         st.session_state[key("model", "bidirectional")] = False
-    st.checkbox(
-        "Bidirectional",
-        key=key("model", "bidirectional"),
-        disabled=not allows or cell == "mlp",
-        help="Only for tasks that answer after the whole sequence: elsewhere reading ahead would see the answer.",
-    )
-    st.slider(
-        "Dropout between layers",
-        *span("model", "dropout", 0.0, 0.5),
-        step=0.05,
-        key=key("model", "dropout"),
-        disabled=st.session_state[key("model", "num_layers")] == 1,
-    )
-    st.selectbox(
-        "Initialisation",
-        ["default", "orthogonal", "constant"],
-        key=key("model", "init"),
-        format_func={"default": "PyTorch default", "orthogonal": "Orthogonal W_hh × a gain", "constant": "Every weight = a constant"}.get,
-    )
+    control("model", "bidirectional", disabled=not allows or cell == "mlp")
+    control("model", "dropout", disabled=st.session_state[key("model", "num_layers")] == 1)
+    control("model", "init")
     init = st.session_state[key("model", "init")]
     if init == "constant":
-        st.number_input("Constant", *span("model", "init_value", -10.0, 10.0), step=0.5, key=key("model", "init_value"))
+        control("model", "init_value")
     elif init == "orthogonal":
-        st.number_input(
-            "Gain of W_hh",
-            *span("model", "init_value", 0.1, 10.0),
+        control(
+            "model",
+            "init_value",
+            label="Gain of W_hh",
+            low=0.1,
             step=0.1,
-            key=key("model", "init_value"),
             help="Every eigenvalue of an orthogonal W_hh scaled by the gain has |λ| = gain: below 1 a plain RNN's gradients "
             "start vanishing, above 1 exploding.",
         )
     if cell in CELLS and CELLS[cell].memory_gate:
-        st.slider(
-            "Memory gate bias (forget / update)",
-            *span("model", "memory_gate_bias", 0.0, 5.0),
-            step=0.5,
-            key=key("model", "memory_gate_bias"),
-            help="Starts the LSTM's forget gate (GRU's update gate) open: 3 keeps about 95 % of the memory per step.",
-        )
+        control("model", "memory_gate_bias")
     if cell == "mlp":
-        st.slider("Window (steps the MLP sees)", *span("model", "window", 1, 50), key=key("model", "window"))
+        control("model", "window")
     if TASK_CLASSES[task_name].tokens:
-        st.selectbox(
-            "Input encoding",
-            ["onehot", "embedding"],
-            key=key("model", "encoding"),
-            format_func={"onehot": "One-hot", "embedding": "Learned embedding"}.get,
-        )
+        control("model", "encoding")
 
 
 def training_widgets() -> None:
-    st.selectbox(
-        "Optimiser",
-        ["adam", "sgd", "rmsprop"],
-        key=key("train", "optimizer"),
-        format_func={"adam": "Adam", "sgd": "SGD with momentum", "rmsprop": "RMSprop"}.get,
-    )
-    st.select_slider("Learning rate", including("train", "lr", LEARNING_RATES), key=key("train", "lr"))
-    st.select_slider(
-        "Batch size",
-        including("train", "batch_size", up_to(BATCH_SIZES, settings.LIMITS.batch_size)),
-        key=key("train", "batch_size"),
-        help=limit_help("batch_size"),
-    )
-    st.select_slider(
-        "Clip gradient norm at",
-        including("train", "clip_norm", [0.0, 0.1, 0.5, 1.0, 5.0, 10.0]),
-        key=key("train", "clip_norm"),
-        format_func=lambda v: "off" if v == 0 else f"{v:g}",
-    )
-    st.slider("Truncated BPTT length (0 = whole sequence)", *span("train", "tbptt", 0, 100), key=key("train", "tbptt"))
-    st.number_input("Seed", 0, 2**31 - 1, key=key("run", "seed"))
+    limits = settings.LIMITS
+    control("train", "optimizer")
+    control("train", "lr")
+    control("train", "batch_size", values=up_to(BATCH_SIZES, limits.batch_size), help=limit_help("batch_size"))
+    control("train", "clip_norm")
+    control("train", "tbptt")
+    control("run", "seed")
 
 
 def user_data_changed(exp: Experiment, user_text: str | None, user_series, column: str | None) -> bool:

@@ -1,4 +1,4 @@
-"""The session's experiment, and every session-state key the app uses, in one place.
+"""The session's experiment, and the server-wide services every session shares (the session-state keys: ui/keys.py).
 
 One :class:`Experiment` per browser session holds its run: a :class:`~rnn_core.runs.service.RunMirror` of a run that trains
 in a worker process (``SERVICE``), which pages read as they would read a Trainer. Nothing here trains: the session
@@ -23,15 +23,12 @@ from rnn_core.inspect.probes import ProbeSnapshot
 from rnn_core.runs.service import RunMirror, TrainingService
 from rnn_core.runs.sharing import SharedRuns
 from ui import settings
+from ui.keys import EXPERIMENT
 from ui.pacing import Pacing
 from ui.presets import PRESETS_BY_KEY
 from ui.settings import SLICE_SECONDS
 from ui.turns import Turns
 
-EXPERIMENT = "experiment"  # the Experiment object
-PROGRESS_BOX = "progress_box"  # the sidebar container the session's timer redraws the progress in (this run's)
-LIVE_THIS_RUN = "live_this_run"  # whether this run's page drew a live view (its timer then refreshes the sidebar too)
-CONFIG_WIDGET_PREFIX = "cfg__"  # sidebar widgets: cfg__<section>__<field>
 FIRST_REPORT_SECONDS = 0.3  # after Train, how long the click waits for the first report, so that it shows at once
 TURNS = Turns()  # script runs draw one at a time, clicks and page changes first (one per server process)
 SERVICE = TrainingService(workers=settings.WORKERS, inline=settings.WORKERS == 0, while_waiting=TURNS.step_aside)  # one per server

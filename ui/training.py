@@ -17,8 +17,9 @@ import streamlit as st
 from rnn_core.data.tasks import make_task
 from rnn_core.runs.worker import QUANTUM_SECONDS
 from ui import settings
+from ui.keys import LIVE_THIS_RUN, PROGRESS_BOX
 from ui.settings import raise_hint
-from ui.state import LIVE_THIS_RUN, PACING, PROGRESS_BOX, TURNS, Experiment, current_experiment
+from ui.state import PACING, TURNS, Experiment, current_experiment
 
 STEP_SLICE = 10  # steps per press of "Step"
 

@@ -6,10 +6,9 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from rnn_core.config import ExperimentConfig
+from rnn_core.config import CELL_TITLES, ExperimentConfig
 from rnn_core.data.tasks import Task
 from rnn_core.inspect.probes import ProbeSnapshot, take_snapshot
-from rnn_core.train.models import CELL_TITLES
 from rnn_core.train.trainer import Trainer
 
 MAX_KEPT_RUNS = 8

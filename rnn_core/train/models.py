@@ -16,8 +16,6 @@ from rnn_core.data.tasks import Task
 from rnn_core.nn.cell_facts import CELLS
 from rnn_core.nn.layers import fused_layer, stepwise_layer
 
-CELL_TITLES = {name: cell.title for name, cell in CELLS.items()} | {"mlp": "MLP on windows"}  # every choice of ModelConfig.cell
-
 
 class OneHot(nn.Module):
     """Token ids ``(B, T)`` → one-hot vectors ``(B, T, V)``; no parameters."""

@@ -12,9 +12,9 @@ from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import make_task
 from rnn_core.train.trainer import Trainer
 from tests.app.conftest import APP, plotly_figures
+from ui.keys import config_widget as key
 from ui.link_params import config_to_params
 from ui.presets import PRESETS
-from ui.sidebar import key
 
 
 def opened(params: dict[str, str]) -> AppTest:

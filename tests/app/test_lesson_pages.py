@@ -92,7 +92,7 @@ def test_hello_page_shows_one_step_then_trains_and_spells_hello(app):
 
 def test_stacked_page_draws_the_live_models_layers_and_directions(app):
     from tests.app.conftest import plotly_figures
-    from ui.sidebar import key
+    from ui.keys import config_widget as key
 
     app.sidebar.selectbox(key=key("task", "name")).set_value("adding").run()
     app.sidebar.slider(key=key("model", "num_layers")).set_value(2).run()

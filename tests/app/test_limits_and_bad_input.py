@@ -12,8 +12,8 @@ from rnn_core.train.checkpoints import save_checkpoint
 from rnn_core.train.trainer import Trainer
 from tests.app.test_train_page import experiment, sidebar_step
 from ui import settings
+from ui.keys import config_widget as key
 from ui.settings import Limits
-from ui.sidebar import key
 
 
 def trained_for(app, presses: int = 2):

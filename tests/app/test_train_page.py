@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.app.conftest import decode, plotly_figures
-from ui.sidebar import key
+from ui.keys import config_widget as key
 from ui.state import TURNS
 
 

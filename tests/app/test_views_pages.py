@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from tests.app.conftest import decode, plotly_figures
+from ui.keys import config_widget as key
 from ui.pages import PAGE_PATHS
-from ui.sidebar import key
 
 PAGES = list(PAGE_PATHS)
 

@@ -1,0 +1,26 @@
+"""Every session-state key the app reads or writes by name, in one place.
+
+A widget's own key, used only to tell that widget apart (``"grad_layer"``, ``"hello_seed"``), stays beside the widget;
+a key that two pieces of code meet at lives here. Plain strings, no Streamlit: tests import them freely.
+"""
+
+from __future__ import annotations
+
+EXPERIMENT = "experiment"  # the session's Experiment: its run, its configuration, the runs kept for comparison
+PROGRESS_BOX = "progress_box"  # the sidebar container the session's timer redraws the progress in (this run's)
+LIVE_THIS_RUN = "live_this_run"  # whether this run's page drew a live view (its timer then refreshes the sidebar too)
+LINK = "link"  # what the session's link asked for: {"problems": [...], "steps": int, "config": ExperimentConfig}
+PRESENTING = "presenting"  # the sidebar's presentation toggle (also set by a link's ``present=1``)
+GO_TO_PAGE = "preset_page"  # set by a preset's button, followed by app.py once the sidebar is drawn
+CHECKPOINT_UPLOAD = "upload_checkpoint"  # the checkpoint file uploader
+CHECKPOINT_OUTCOME = "checkpoint_outcome"  # (kind, message) of the last checkpoint load, shown until the next one
+USER_TEXT = "user_text"  # the student's own text (uploaded, pasted, or from a checkpoint)
+USER_COLUMNS = "user_columns"  # the numeric columns of the student's own CSV: {name: values}
+USER_COLUMN = "user_column"  # which of those columns is the series (its selectbox)
+HELLO_MODEL = "hello_trainer"  # the Hello page's own small model, trained on the page
+CONFIG_WIDGET_PREFIX = "cfg__"  # the sidebar's configuration widgets: see config_widget
+
+
+def config_widget(section: str, name: str) -> str:
+    """The key of the sidebar widget for one configuration field, e.g. ``config_widget("model", "cell")``."""
+    return f"{CONFIG_WIDGET_PREFIX}{section}__{name}"
