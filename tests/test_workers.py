@@ -163,6 +163,20 @@ def test_a_session_leaves_the_shared_run_at_its_own_stopping_step(service, share
     assert shared.settle(1, run) is run and run.running  # the other trains on
 
 
+def test_a_class_that_trains_to_the_same_step_stops_there_together_on_one_run(service, shared):
+    task = make_task(CONFIG.task)
+    run = shared.train(1, shared.start(1, CONFIG, task), 60)  # the server's step limit, for everyone
+    train_until(service, run, 2)
+    assert all(shared.train(s, shared.start(s, CONFIG, task), 60) is run for s in (2, 3))
+    train_until(service, run, 60)
+    assert [shared.settle(s, run) for s in (1, 2, 3)] == [run, run, run]  # no copies: nothing changes it any more
+    assert run.step == 60 and not run.running and shared.followers(run) == 3
+    on = shared.train(2, run, 80)  # one trains on: on a copy of its own, from exactly there
+    assert on is not run and on.step == 60 and run.step == 60 and shared.followers(run) == 2
+    train_until(service, on, 80)
+    same_run(on, reference(80))
+
+
 def test_own_models_are_never_shared_and_user_data_keys_the_run(service, shared):
     task = make_task(CONFIG.task)
     mine = shared.train(1, shared.start(1, CONFIG, task), 100)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -44,8 +45,9 @@ class ProbeSnapshot:
     eigenvalues: dict[WeightBlock, np.ndarray]  # each square block of each W_hh -> its complex eigenvalues
     jacobian_radius: np.ndarray  # (LD, T) spectral radius of ∂s_t/∂s_{t-1} along the first probe sequence
 
-    @property
+    @cached_property
     def nbytes(self) -> int:
+        """Its arrays' bytes, counted once: a snapshot never changes, and stores weigh theirs at every add."""
         arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
         arrays += [a for d in (self.gates, self.eigenvalues) for a in d.values()]
         return sum(a.nbytes for a in arrays)
@@ -80,10 +82,11 @@ class SnapshotStore:
         if self.nbytes > self.max_bytes:
             self.items = [self.items[-1]]
 
-    def copy(self) -> SnapshotStore:
-        """A store of the same snapshots (shared: a snapshot is never changed) that goes on on its own."""
+    def copy(self, up_to: int | None = None) -> SnapshotStore:
+        """A store of the same snapshots (shared: a snapshot is never changed), or of those up to step ``up_to``, that
+        goes on on its own. Within the bound already: nothing to thin."""
         other = SnapshotStore(self.max_bytes)
-        other.items = list(self.items)
+        other.items = [s for s in self.items if up_to is None or s.step <= up_to]
         return other
 
     @property

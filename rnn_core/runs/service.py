@@ -273,10 +273,7 @@ class TrainingService:
         if fork is not None:
             source, step = fork
             payload["fork"] = (source.run_id, step)
-            mirror.records, mirror.snapshots = source.records.truncated(step), SnapshotStore(SNAPSHOT_BYTES)
-            for snapshot in source.snapshots.items:
-                if snapshot.step <= step:
-                    mirror.snapshots.add(snapshot)
+            mirror.records, mirror.snapshots = source.records.truncated(step), source.snapshots.copy(up_to=step)
         with self._lock:
             mirror.ids.run = next(self._ids)
             mirror.ids.worker = fork[0].worker if fork is not None else self._least_busy()

@@ -160,9 +160,12 @@ class SharedRuns:
             if target is None or mirror.step < target:
                 return mirror
             del mirror.targets[session]
-            others = bool(mirror.targets)
-        if others:  # others train on: this session goes on from its own step, paused
+            trains_on = mirror.step > target or any(t > target for t in mirror.targets.values())
+        if trains_on:  # others train on: this session goes on from its own step, paused
             return self._fork(session, mirror, target)
+        # Nobody trains past this step (a class that trained to the same limit): they all stop here, on the same run,
+        # which nothing changes any more; whoever trains on first forks it then (train). A hundred forks at once
+        # were a hundred copies of the run for nothing, and page switches waited seconds for them.
         self._steer(mirror)
         return mirror
 
