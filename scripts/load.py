@@ -260,6 +260,14 @@ class Student:
         after = [step for t, step in self.steps if t >= self.train_pressed_at]
         return len(after) >= 2 and after[-1] > after[0]
 
+    def trace(self) -> dict:
+        """When this student pressed Train (seconds after connecting) and the steps the sidebar showed after it."""
+        start = self.runs[0].sent if self.runs else 0.0
+        after = [step for t, step in self.steps if self.train_pressed_at and t >= self.train_pressed_at]
+        pressed = None if self.train_pressed_at is None else round(self.train_pressed_at - start, 1)
+        shown = after[:3] + after[-2:]
+        return {"student": self.number, "pressed_at_s": pressed, "steps_after": shown, "captions": sorted(self.captions)[:3]}
+
     def steps_per_second(self) -> float:
         after = [(t, s) for t, s in self.steps if self.train_pressed_at and t >= self.train_pressed_at]
         if len(after) < 2 or after[-1][0] <= after[0][0]:
@@ -347,6 +355,7 @@ def run_class(
         "never_pressed": sum(s.train_pressed_at is None for s in crowd),
         "most_timers_per_session": max((s.most_timers for s in crowd), default=0),
         "saw_a_shared_run": sum(any("shared run" in c for c in s.captions) for s in crowd),
+        "not_progressed": [s.trace() for s in crowd if not s.progressed()],  # what each of those saw, to tell why
     }
 
 
