@@ -22,6 +22,7 @@ from torch import nn
 
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
 from rnn_core.data.tasks import Task, make_task
+from rnn_core.inspect.probes import Snapshots
 from rnn_core.train.trainer import Trainer, make_optimizer
 
 BENCH_CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")  # the recurrent cells; the MLP has no torch.nn twin
@@ -143,7 +144,7 @@ def measure_training(name: str, config: ExperimentConfig, rounds: int = 10, bloc
     probe_every = config.train.probe_every
     timing = config.with_changes(train={"probe_every": NO_PROBES})
     task = bench_task(config.task)
-    ours, plain = Trainer(timing, task, first_snapshot=False), PlainTraining(timing, task)
+    ours, plain, kept = Trainer(timing, task), PlainTraining(timing, task), Snapshots()
     one_step = timed(lambda: ours.run(1), 3)  # warm-up, and the size of a block
     timed(plain.step, 3)
     repeats = max(1, round(block_seconds / one_step))
@@ -151,7 +152,7 @@ def measure_training(name: str, config: ExperimentConfig, rounds: int = 10, bloc
     for _ in range(rounds if repeats > 1 else 3):
         ours_times.append(timed(lambda: ours.run(1), repeats))
         plain_times.append(timed(plain.step, repeats))
-        snapshots.append(timed(ours.snapshot))  # before the next round's ours: if it leaves caches cold, ours pays
+        snapshots.append(timed(lambda: kept.take(ours)))  # before the next round's ours: if it leaves caches cold, ours pays
     snapshot = statistics.median(snapshots)
     per_snapshot = snapshot / probe_every
     return TrainingResult(

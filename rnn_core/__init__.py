@@ -19,7 +19,7 @@ from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConf
 from rnn_core.data.tasks import make_task
 from rnn_core.inspect.generate import sample_text, top_k_next
 from rnn_core.inspect.layer_snapshot import snapshot_layer
-from rnn_core.inspect.probes import ProbeSnapshot
+from rnn_core.inspect.probes import ProbeSnapshot, Snapshots
 from rnn_core.nn.layers import GRU, LSTM, RNN
 from rnn_core.nn.recording import Recording
 from rnn_core.train.checkpoints import read_checkpoint, restore_trainer, save_checkpoint
@@ -28,6 +28,6 @@ from rnn_core.train.trainer import Divergence, Trainer
 
 __all__ = [
     "GRU", "LSTM", "RNN", "Divergence", "ExperimentConfig", "ModelConfig", "ProbeSnapshot", "Recording", "SequenceModel",
-    "TaskConfig", "TrainConfig", "Trainer", "make_task", "read_checkpoint", "restore_trainer", "sample_text",
+    "Snapshots", "TaskConfig", "TrainConfig", "Trainer", "make_task", "read_checkpoint", "restore_trainer", "sample_text",
     "save_checkpoint", "snapshot_layer", "top_k_next",
 ]

@@ -10,6 +10,7 @@ import torch
 
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
 from rnn_core.data.tasks import make_task
+from rnn_core.inspect.probes import Snapshots, snapshots_of
 from rnn_core.train.checkpoints import FORMAT, read_checkpoint, restore_trainer, save_checkpoint
 from rnn_core.train.trainer import Trainer
 
@@ -32,11 +33,11 @@ def file_of(obj) -> bytes:
 
 def test_a_round_trip_gives_the_same_predictions_step_and_history():
     t = trained()
-    back = restore_trainer(read_checkpoint(save_checkpoint(t)))
+    back = restore_trainer(read_checkpoint(save_checkpoint(t)), observers=[Snapshots()])
     assert back.config == t.config and back.step == 15
     assert torch.equal(back.model(t.probe.x)[0], t.model(t.probe.x)[0])
     np.testing.assert_array_equal(back.history.to_numpy(), t.history.to_numpy())
-    assert back.snapshots.steps == [15]  # the insides of the loaded model, not of a fresh one
+    assert snapshots_of(back).steps == [15]  # the insides of the loaded model, not of a fresh one
     assert back.run(5) == 5 and back.step == 20  # training goes on
 
 

@@ -20,6 +20,7 @@ from rnn_core import viz as figures
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig
 from rnn_core.data.tasks import make_task
 from rnn_core.inspect.analysis import pca_2d
+from rnn_core.inspect.probes import Snapshots, snapshots_of
 from rnn_core.lessons.notes import scalar_relu_gradients
 from rnn_core.train.trainer import Trainer
 
@@ -39,7 +40,7 @@ def text_model():
     config = ExperimentConfig(
         task=TaskConfig(name="characters", text_source="brackets", seq_len=30), model=ModelConfig(cell="lstm", hidden_size=6, num_layers=2)
     ).with_changes(train={"probe_every": 10})
-    trainer = Trainer(config, make_task(config.task))
+    trainer = Trainer(config, make_task(config.task), observers=[Snapshots()])
     trainer.run(30)
     return trainer
 
@@ -48,23 +49,24 @@ def text_model():
 def adding_model():
     """A bidirectional GRU on the adding problem: many-to-one, gate blocks, a reverse direction."""
     config = ExperimentConfig(task=TaskConfig(name="adding", seq_len=10), model=ModelConfig(cell="gru", hidden_size=4, bidirectional=True))
-    trainer = Trainer(config, make_task(config.task))
+    trainer = Trainer(config, make_task(config.task), observers=[Snapshots()])
     trainer.run(5)
     return trainer
 
 
 def every_spec(text_model, adding_model) -> dict[str, list[dict]]:
     """Each builder on real data, the way the pages call it."""
-    snap, snaps, history = text_model.snapshots.latest, text_model.snapshots.items, text_model.history
+    snap, snaps, history = snapshots_of(text_model).latest, snapshots_of(text_model).items, text_model.history
     task, probe = text_model.task, text_model.probe
     labels = task.input_labels(probe.x[0])
     chars = [task.vocab[int(c)] for c in probe.x[0]]
     hidden = snap.hidden[1, 0]  # (T, H)
     coords, explained = pca_2d(hidden)
-    adding = adding_model.snapshots.latest
+    adding = snapshots_of(adding_model).latest
     relu = scalar_relu_gradients(10.0)
-    sine = Trainer(ExperimentConfig(task=TaskConfig(seq_len=8), model=ModelConfig(hidden_size=3)), make_task(TaskConfig(seq_len=8)))
-    predicted = sine.snapshots.latest.prediction
+    sine_config = ExperimentConfig(task=TaskConfig(seq_len=8), model=ModelConfig(hidden_size=3))
+    sine = Trainer(sine_config, make_task(sine_config.task), observers=[Snapshots()])
+    predicted = snapshots_of(sine).latest.prediction
     return {
         "state_heatmap": [
             figures.state_heatmap(hidden, "Hidden state h_t", "h", x_labels=labels),

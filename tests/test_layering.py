@@ -27,7 +27,6 @@ ALLOWED = {  # layer -> what it may import: other layers of rnn_core, and outsid
     "__init__": {"config", "nn", "data", "train", "inspect"},
 }
 KNOWN_CROSSINGS = {  # (module, the layer it imports): why it is still there
-    ("rnn_core.train.trainer", "inspect"): "the Trainer takes probe snapshots itself; they are to attach as an observer",
 }
 
 

@@ -15,14 +15,14 @@ from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConf
 from rnn_core.data.tasks import make_task
 from rnn_core.inspect import probes
 from rnn_core.inspect.generate import sample_text, top_k_next
-from rnn_core.inspect.probes import SnapshotStore, WeightBlock, jacobian_steps, take_snapshot
+from rnn_core.inspect.probes import Snapshots, SnapshotStore, WeightBlock, jacobian_steps, snapshots_of, take_snapshot
 from rnn_core.train.losses import task_loss
 from rnn_core.train.trainer import Trainer
 
 
 def make(task: TaskConfig, model: ModelConfig, **train) -> Trainer:
     cfg = ExperimentConfig(task=task, model=model, train=TrainConfig(**train))
-    return Trainer(cfg, make_task(cfg.task))
+    return Trainer(cfg, make_task(cfg.task), observers=[Snapshots()])
 
 
 @pytest.mark.parametrize(
@@ -36,8 +36,8 @@ def make(task: TaskConfig, model: ModelConfig, **train) -> Trainer:
 def test_snapshot_contents_match_independent_computations(task, model):
     t = make(task, model, probe_every=5, probe_batch=3)
     t.run(5)
-    assert t.snapshots.steps == [0, 5]
-    snap = t.snapshots.latest
+    assert snapshots_of(t).steps == [0, 5]
+    snap = snapshots_of(t).latest
     LD = model.num_layers * (2 if model.bidirectional else 1)
     T = t.task.seq_len
     assert snap.hidden.shape == (LD, 3, T, model.hidden_size)
@@ -117,7 +117,7 @@ def test_an_lstm_trained_from_constant_weights_gets_its_snapshots():
     """Its W_hh blocks have rank 2, on which MKL's eigvals fails to converge: numpy's LAPACK answers instead."""
     t = make(TaskConfig(name="sine"), ModelConfig(cell="lstm", init="constant", init_value=0.5), probe_every=100)
     t.run(100)
-    eigenvalues = t.snapshots.latest.eigenvalues[WeightBlock(0, gate="forget")]
+    eigenvalues = snapshots_of(t).latest.eigenvalues[WeightBlock(0, gate="forget")]
     assert eigenvalues.dtype == np.complex128 and eigenvalues.shape == (32,)
     W = t.model.rnn.weight_hh_l0.detach().double()[32:64].numpy()
     np.testing.assert_allclose(np.sort(np.abs(eigenvalues)), np.sort(np.abs(np.linalg.eigvals(W))), atol=1e-9)
@@ -133,7 +133,7 @@ def test_the_twin_is_built_once_and_again_when_the_parameters_are_replaced():
 
 def test_eigenvalues_and_step_jacobian_of_a_plain_rnn():
     t = make(TaskConfig(name="sine", seq_len=8), ModelConfig(cell="rnn_tanh", hidden_size=5), probe_batch=2)
-    snap = t.snapshots.latest
+    snap = snapshots_of(t).latest
     W = t.model.rnn.weight_hh_l0.detach().double()
     np.testing.assert_allclose(np.sort_complex(snap.eigenvalues[WeightBlock(0)]), np.sort_complex(np.linalg.eigvals(W.numpy())), atol=1e-9)
     h = torch.from_numpy(snap.hidden[0, 0]).double()  # (T, H) of the first probe sequence
@@ -149,7 +149,7 @@ def test_big_models_measure_the_step_jacobian_at_evenly_spread_steps(monkeypatch
     assert jacobian_steps(200, 4096, 4).tolist() == [0, 199]  # never fewer than the first and the last
     monkeypatch.setattr(probes, "JACOBIAN_BUDGET", 4 * 5**3)  # a tiny budget: 4 of the 8 steps of a 5-unit RNN
     t = make(TaskConfig(name="sine", seq_len=8), ModelConfig(cell="rnn_tanh", hidden_size=5), probe_batch=2)
-    snap = t.snapshots.latest
+    snap = snapshots_of(t).latest
     measured = np.flatnonzero(~np.isnan(snap.jacobian_radius[0]))
     assert measured.tolist() == [0, 2, 5, 7]
     W = t.model.rnn.weight_hh_l0.detach().double()
@@ -161,14 +161,14 @@ def test_big_models_measure_the_step_jacobian_at_evenly_spread_steps(monkeypatch
 
 def test_gated_cells_report_eigenvalues_per_gate_block():
     t = make(TaskConfig(name="sine", seq_len=8), ModelConfig(cell="lstm", hidden_size=4, num_layers=2))
-    blocks = t.snapshots.latest.eigenvalues
+    blocks = snapshots_of(t).latest.eigenvalues
     assert sorted(b.label for b in blocks) == sorted(f"l{k}:{g}" for k in (0, 1) for g in ("input", "forget", "cell", "output"))
     assert sorted(blocks) == sorted(WeightBlock(k, False, g) for k in (0, 1) for g in ("input", "forget", "cell", "output"))
 
 
 def test_a_reverse_directions_blocks_are_keyed_by_layer_direction_and_gate():
     t = make(TaskConfig(name="adding", seq_len=6), ModelConfig(cell="gru", hidden_size=3, bidirectional=True))
-    blocks = t.snapshots.latest.eigenvalues
+    blocks = snapshots_of(t).latest.eigenvalues
     reset = blocks[WeightBlock(0, reverse=True, gate="reset")]
     W = t.model.rnn.weight_hh_l0_reverse.detach().double()[0:3].numpy()  # torch's rows: [reset | update | new]
     np.testing.assert_allclose(np.sort_complex(reset), np.sort_complex(np.linalg.eigvals(W)), atol=1e-9)
@@ -178,7 +178,7 @@ def test_a_reverse_directions_blocks_are_keyed_by_layer_direction_and_gate():
 
 def test_snapshot_store_thins_old_snapshots_within_its_bound():
     t = make(TaskConfig(name="sine", seq_len=10), ModelConfig(cell="lstm", hidden_size=6), probe_every=1)
-    one = t.snapshots.latest.nbytes
+    one = snapshots_of(t).latest.nbytes
     store = SnapshotStore(max_bytes=10 * one)
     for step in range(0, 100):
         store.add(take_snapshot(t.model, t.task, t.probe, step))
@@ -190,7 +190,7 @@ def test_snapshot_store_thins_old_snapshots_within_its_bound():
 
 def test_snapshot_costs_little_memory_by_default():
     t = make(TaskConfig(), ModelConfig())
-    assert t.snapshots.latest.nbytes < 500_000  # the default model: a fraction of the 10 MB bound
+    assert snapshots_of(t).latest.nbytes < 500_000  # the default model: a fraction of the 10 MB bound
 
 
 def trained_hello() -> Trainer:

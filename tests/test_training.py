@@ -11,6 +11,7 @@ from torch.testing import assert_close
 
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
 from rnn_core.data.tasks import make_task
+from rnn_core.inspect.probes import Snapshots, snapshots_of
 from rnn_core.train.trainer import HISTORY_COLUMNS, Trainer
 
 NO_PROBES = {"probe_every": 100_000}
@@ -23,7 +24,7 @@ def trainer(task=None, model=None, seed=0, **train) -> Trainer:
         train=TrainConfig(**{**NO_PROBES, **train}),
         seed=seed,
     )
-    return Trainer(cfg, make_task(cfg.task))
+    return Trainer(cfg, make_task(cfg.task), observers=[Snapshots()])
 
 
 def weights(t: Trainer) -> list[torch.Tensor]:
@@ -69,7 +70,7 @@ def test_a_clone_goes_on_exactly_as_its_original_would_and_leaves_it_alone(model
     for t in (twin, original):
         assert t.history.loss.tolist() == reference.history.loss.tolist()  # exact equality, not closeness
         assert all(torch.equal(p, q) for p, q in zip(weights(t), weights(reference)))
-        assert t.snapshots.steps == reference.snapshots.steps
+        assert snapshots_of(t).steps == snapshots_of(reference).steps
 
 
 def test_history_is_a_tidy_table_of_every_step():

@@ -16,6 +16,7 @@ import torch
 
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
 from rnn_core.data.tasks import make_task
+from rnn_core.inspect.probes import Snapshots, snapshots_of
 from rnn_core.runs.service import TrainingService
 from rnn_core.runs.sharing import SharedRuns, run_key
 from rnn_core.runs.worker import NICENESS
@@ -27,7 +28,7 @@ CONFIG = ExperimentConfig(
 
 
 def reference(steps: int, config: ExperimentConfig = CONFIG) -> Trainer:
-    trainer = Trainer(config, make_task(config.task))
+    trainer = Trainer(config, make_task(config.task), observers=[Snapshots()])
     trainer.run(steps)
     return trainer
 
@@ -45,7 +46,7 @@ def same_run(mirror, trainer: Trainer) -> None:
     np.testing.assert_array_equal(mirror.records.rows()[:, :6], trainer.records.rows()[:, :6])  # all but the wall time
     local = trainer.model.state_dict()
     assert all(torch.equal(t, local[name]) for name, t in mirror.model.state_dict().items())
-    assert mirror.snapshots.steps == trainer.snapshots.steps
+    assert mirror.snapshots.steps == snapshots_of(trainer).steps
 
 
 @pytest.fixture

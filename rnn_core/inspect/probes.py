@@ -68,6 +68,9 @@ class WeightBlock(NamedTuple):
         return f"{name}:{self.gate}" if self.gate else name
 
 
+SNAPSHOT_BYTES = 10 * 2**20  # a run's kept snapshots, by default: about 10 MB
+
+
 class SnapshotStore:
     """Snapshots in step order within a memory bound: when over it, every other older snapshot goes."""
 
@@ -85,7 +88,7 @@ class SnapshotStore:
     def copy(self, up_to: int | None = None) -> SnapshotStore:
         """A store of the same snapshots (shared: a snapshot is never changed), or of those up to step ``up_to``, that
         goes on on its own. Within the bound already: nothing to thin."""
-        other = SnapshotStore(self.max_bytes)
+        other = type(self)(self.max_bytes)
         other.items = [s for s in self.items if up_to is None or s.step <= up_to]
         return other
 
@@ -104,6 +107,39 @@ class SnapshotStore:
     def nearest(self, step: int) -> ProbeSnapshot:
         """The snapshot taken closest to ``step`` (the earlier one on a tie)."""
         return min(self.items, key=lambda s: (abs(s.step - step), s.step))
+
+
+class Snapshots(SnapshotStore):
+    """A training run's probe snapshots, kept as it trains: an observer of its Trainer
+    (``Trainer(config, task, observers=[Snapshots()])``), which takes one when training starts, one every
+    ``probe_every`` steps and one after a restore (from a checkpoint), within ``max_bytes``. A model without
+    recurrence (the windowing MLP) has no insides to snapshot."""
+
+    def __init__(self, max_bytes: int = SNAPSHOT_BYTES):
+        super().__init__(max_bytes)
+
+    def take(self, trainer) -> ProbeSnapshot:
+        """A snapshot of the model as it is now, kept."""
+        snapshot = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step)
+        self.add(snapshot)
+        return snapshot
+
+    def started(self, trainer) -> None:
+        if trainer.model.recurrent:
+            self.take(trainer)
+
+    def stepped(self, trainer) -> None:
+        if trainer.model.recurrent and trainer.step % trainer.config.train.probe_every == 0:
+            self.take(trainer)
+
+    def restored(self, trainer) -> None:
+        self.items = []  # the run's insides before the restore are another model's
+        self.started(trainer)
+
+
+def snapshots_of(trainer) -> Snapshots:
+    """The snapshots kept of a Trainer (its Snapshots observer)."""
+    return next(o for o in trainer.observers if isinstance(o, Snapshots))
 
 
 def take_snapshot(model, task, batch, step: int) -> ProbeSnapshot:

@@ -31,13 +31,12 @@ import torch
 
 from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import Task
-from rnn_core.inspect.probes import ProbeSnapshot, SnapshotStore
+from rnn_core.inspect.probes import SNAPSHOT_BYTES, ProbeSnapshot, SnapshotStore
 from rnn_core.runs.worker import Update, Worker, flat_weights, unflat_weights
 from rnn_core.train.history import History
 from rnn_core.train.models import SequenceModel
 from rnn_core.train.trainer import Divergence
 
-SNAPSHOT_BYTES = 10 * 2**20  # a run's kept snapshots, as a Trainer keeps them
 START_SECONDS = 60.0  # a first run may wait for its worker process to start (importing torch takes seconds)
 ANSWER_SECONDS = 10.0  # a pause, a step or a snapshot asked of a running worker
 NOW_FRESH_SECONDS = 0.5  # a "now" snapshot younger than this serves a page of a run that trains on

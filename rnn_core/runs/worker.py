@@ -34,7 +34,7 @@ import torch
 
 from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import make_task
-from rnn_core.inspect.probes import ProbeSnapshot, take_snapshot
+from rnn_core.inspect.probes import ProbeSnapshot, Snapshots, snapshots_of, take_snapshot
 from rnn_core.train.trainer import Divergence, Trainer
 
 QUANTUM_SECONDS = 0.05  # one run's turn: short, so that forty runs each train within two seconds
@@ -154,7 +154,7 @@ class Worker:
         config = ExperimentConfig.from_dict(payload["config"])
         task = make_task(config.task, **payload.get("user", {}))
         restore = payload.get("restore")
-        trainer = Trainer(config, task, first_snapshot=restore is None)
+        trainer = Trainer(config, task, observers=[Snapshots()])
         if restore is not None:
             trainer.restore(unflat_weights(restore["weights"]), restore["step"], restore["rows"])
         return trainer
@@ -172,7 +172,7 @@ class Worker:
             at, kept = copies[-1]
             twin = kept.clone()
         else:  # older than every copy: the same run again from its first step
-            at, twin = 0, Trainer(state.trainer.config, state.trainer.task, first_snapshot=False)
+            at, twin = 0, Trainer(state.trainer.config, state.trainer.task, observers=[Snapshots()])
         twin.run(step - at)
         return twin, True
 
@@ -223,7 +223,8 @@ class Worker:
             state.kept.append((trainer.step, trainer.clone()))
             while len(state.kept) > _copies_allowed(trainer):
                 state.kept.popleft()
-        new_snapshots = [s for s in trainer.snapshots.items if s.step > state.sent_snapshot_step]
+        snapshots = snapshots_of(trainer)
+        new_snapshots = [s for s in snapshots.items if s.step > state.sent_snapshot_step]
         now = None
         if state.want_now and trainer.model.recurrent:
             now = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step)
@@ -251,7 +252,7 @@ class Worker:
         state.trained_steps, state.trained_seconds = 0, 0.0
         if new_snapshots:
             state.sent_snapshot_step = new_snapshots[-1].step
-            trainer.snapshots.items = trainer.snapshots.items[-1:]  # the server keeps them all; a worker only the latest
+            snapshots.items = snapshots.items[-1:]  # the server keeps them all; a worker only the latest
 
 
 def _copies_allowed(trainer: Trainer) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +20,7 @@ from torch import Tensor
 
 from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import Task, make_task
-from rnn_core.train.trainer import HISTORY_COLUMNS, Trainer
+from rnn_core.train.trainer import HISTORY_COLUMNS, Observer, Trainer
 
 FORMAT, VERSION = "rnn-explorer-checkpoint", 1
 
@@ -100,13 +100,16 @@ def read_checkpoint(data: bytes) -> Checkpoint:
     return Checkpoint(config, step, state_dict, [[float(v) for v in row] for row in history], user_text, values, column)
 
 
-def restore_trainer(checkpoint: Checkpoint, check: Callable[[ExperimentConfig, Task], None] | None = None) -> Trainer:
-    """A trainer at the checkpoint's step, with its weights and history. ``check`` may refuse the experiment
-    (e.g. a server's size limits) before any model is built; the weights must fit the configuration exactly."""
+def restore_trainer(
+    checkpoint: Checkpoint, check: Callable[[ExperimentConfig, Task], None] | None = None, observers: Sequence[Observer] = ()
+) -> Trainer:
+    """A trainer at the checkpoint's step, with its weights and history, watched by ``observers`` (e.g. probe
+    snapshots, told of the restore). ``check`` may refuse the experiment (e.g. a server's size limits) before any model
+    is built; the weights must fit the configuration exactly."""
     task = checkpoint.task()
     if check is not None:
         check(checkpoint.config, task)
-    trainer = Trainer(checkpoint.config, task, first_snapshot=False)
+    trainer = Trainer(checkpoint.config, task, observers=observers)
     expected = trainer.model.state_dict()
     missing, unexpected = set(expected) - set(checkpoint.state_dict), set(checkpoint.state_dict) - set(expected)
     if missing or unexpected:

@@ -16,9 +16,10 @@ import copy
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 import pandas as pd
 import torch
@@ -26,7 +27,6 @@ from torch import Tensor
 
 from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import Batch, Task
-from rnn_core.inspect.probes import ProbeSnapshot, SnapshotStore, take_snapshot
 from rnn_core.train.history import COLUMNS, History
 from rnn_core.train.losses import task_loss
 from rnn_core.train.models import SequenceModel
@@ -69,10 +69,23 @@ def make_optimizer(config: ExperimentConfig, params) -> torch.optim.Optimizer:
     return torch.optim.Adam(params, lr=t.lr)
 
 
-class Trainer:
-    """Owns one model, its optimiser, its data stream, its history and its probe snapshots."""
+class Observer(Protocol):
+    """Watches a Trainer (probe snapshots do: rnn_core.inspect.probes.Snapshots): told when it starts, after every
+    optimiser step and after a restore; an exact clone of the trainer gets a copy of each observer."""
 
-    def __init__(self, config: ExperimentConfig, task: Task, snapshot_bytes: int = 10 * 2**20, first_snapshot: bool = True):
+    def started(self, trainer: Trainer) -> None: ...
+
+    def stepped(self, trainer: Trainer) -> None: ...
+
+    def restored(self, trainer: Trainer) -> None: ...
+
+    def copy(self) -> Observer: ...
+
+
+class Trainer:
+    """Owns one model, its optimiser, its data stream and its history; ``observers`` watch it train."""
+
+    def __init__(self, config: ExperimentConfig, task: Task, observers: Sequence[Observer] = ()):
         self.config, self.task = config, task
         with seeded(config.seed):
             self.model = SequenceModel(config.model, task)
@@ -85,10 +98,10 @@ class Trainer:
         self.records = History()
         self._pending: list[Batch] = []  # TBPTT chunks of the current batch still to train on
         self._state = None  # hidden state carried between chunks of one batch
-        self.probe = task.probe_batch(config.train.probe_batch)
-        self.snapshots = SnapshotStore(snapshot_bytes)
-        if self.model.recurrent and first_snapshot:
-            self.snapshots.add(take_snapshot(self.model, task, self.probe, step=0))
+        self.probe = task.probe_batch(config.train.probe_batch)  # the fixed batch that observers look at the model on
+        self.observers = list(observers)
+        for observer in self.observers:
+            observer.started(self)
 
     @property
     def history(self) -> pd.DataFrame:
@@ -101,26 +114,25 @@ class Trainer:
         while done < steps and self.diverged is None:
             if self._train_step():
                 done += 1
-                if self.model.recurrent and self.step % self.config.train.probe_every == 0:
-                    self.snapshot()
+                for observer in self.observers:
+                    observer.stepped(self)
         return done
 
     def restore(self, state_dict: dict[str, Tensor], step: int, rows: list[list[float]]) -> None:
         """Continue from saved weights (shapes already checked), step and history rows (in HISTORY_COLUMNS order), with a
-        fresh optimiser and snapshots."""
+        fresh optimiser; the observers are told."""
         self.model.load_state_dict(state_dict)
         self.optimizer = make_optimizer(self.config, self.params)
         self.step, self.records = step, History(rows)
         self.elapsed = float(self.records.column("wall_time_s")[-1]) if len(self.records) else 0.0
-        self.snapshots = SnapshotStore(self.snapshots.max_bytes)
-        if self.model.recurrent:
-            self.snapshot()
+        for observer in self.observers:
+            observer.restored(self)
 
     def clone(self) -> Trainer:
-        """An independent trainer at this very step: the same weights, optimiser state, data stream, history and
-        snapshots, so that both go on exactly as this one would (a shared run that a student leaves at this step).
+        """An independent trainer at this very step: the same weights, optimiser state, data stream, history and a copy
+        of each observer, so that both go on exactly as this one would (a shared run that a student leaves at this step).
 
-        The task, the probe batch and the snapshots are shared, not copied: nothing changes them in place.
+        The task and the probe batch are shared, not copied: nothing changes them in place.
         """
         twin = copy.copy(self)
         twin.model = copy.deepcopy(self.model)
@@ -129,15 +141,9 @@ class Trainer:
         twin.optimizer.load_state_dict(copy.deepcopy(self.optimizer.state_dict()))
         twin.generator = torch.Generator().set_state(self.generator.get_state())
         twin.records = self.records.truncated(len(self.records))
-        twin.snapshots = self.snapshots.copy()
+        twin.observers = [observer.copy() for observer in self.observers]
         twin._pending = list(self._pending)  # batches are never changed in place; the carried state is replaced, not changed
         return twin
-
-    def snapshot(self) -> ProbeSnapshot:
-        """Take (and keep) a probe snapshot of the current model."""
-        snap = take_snapshot(self.model, self.task, self.probe, step=self.step)
-        self.snapshots.add(snap)
-        return snap
 
     def _next_chunk(self) -> tuple[Batch, object]:
         if not self._pending:
