@@ -56,13 +56,15 @@ def browser_switches(url: str, arrive_at: float, leave_at: float, own: bool) -> 
 
     start = time.monotonic()
     time.sleep(arrive_at)
-    switches = []
+    switches, errors = [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium")
         try:
             tabs = []
             for i in range(BROWSERS):
                 tab = student_context(browser).new_page()
+                tab.on("console", lambda m: errors.append(m.text[:200]) if m.type == "error" else None)
+                tab.on("pageerror", lambda e: errors.append(str(e)[:200]))
                 tab.goto(f"{url}/?{LINK}" + (f"&seed={1000 + i}" if own else ""))
                 wait_idle(tab, quiet=0.3, timeout=120)
                 press(tab, "Train", [])
@@ -84,6 +86,7 @@ def browser_switches(url: str, arrive_at: float, leave_at: float, own: bool) -> 
         "switch_p95_s": round(percentile(seconds, 0.95), 3),
         "switch_max_s": round(max(seconds, default=float("nan")), 3),
         "each_switch": switches,  # (the page opened, seconds), in order
+        "console_errors": errors,  # what the two pages logged as errors, or threw
         "progressed": progressed,
     }
 
@@ -102,4 +105,7 @@ def class_table(results: dict[str, dict]) -> str:
             f"{r['switch_p50_s']:.2f} s / {r['switch_p95_s']:.2f} s | {r['server_cores']:.2f} | "
             f"{r['server_mb_per_session']:.1f} + {r['workers_mb_per_session']:.1f} |"
         )
+    errors = [e for r in results.values() for e in r["in_page"]["console_errors"]]
+    if errors:
+        rows.append(f"\nConsole errors in the browsers ({len(errors)}): " + "; ".join(sorted(set(errors))[:5]))
     return "\n".join(rows)

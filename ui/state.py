@@ -1,6 +1,6 @@
 """The session's experiment, and the server-wide services every session shares (the session-state keys: ui/keys.py).
 
-One :class:`Experiment` per browser session holds its run: a :class:`~rnn_core.runs.service.RunMirror` of a run that trains
+One :class:`Experiment` per browser session holds its run: a :class:`~rnn_core.runs.mirror.RunMirror` of a run that trains
 in a worker process (``SERVICE``), which pages read as they would read a Trainer. Nothing here trains: the session
 steers its run (start, pause, a number of steps) and reads what the worker last reported, so a page never waits for
 training and a click never waits for a slice to end. ``lock`` guards the session's own lists (kept runs) against a
@@ -20,7 +20,8 @@ from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import Task, make_task
 from rnn_core.inspect.compare import MAX_KEPT_RUNS, RunSummary, summarise, unique_labels
 from rnn_core.inspect.probes import ProbeSnapshot
-from rnn_core.runs.service import RunMirror, TrainingService
+from rnn_core.runs.mirror import RunMirror
+from rnn_core.runs.service import TrainingService
 from rnn_core.runs.sharing import SharedRuns
 from ui import settings
 from ui.keys import EXPERIMENT

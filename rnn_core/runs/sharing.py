@@ -27,7 +27,8 @@ import numpy as np
 
 from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import Task
-from rnn_core.runs.service import RunMirror, TrainingService
+from rnn_core.runs.mirror import RunMirror
+from rnn_core.runs.service import TrainingService
 
 FRESH_KEPT = 8  # experiments whose untrained run is kept for the sessions that open them next
 
