@@ -94,7 +94,7 @@ def browser_switches(url: str, arrive_at: float, leave_at: float, own: bool) -> 
 def class_table(results: dict[str, dict]) -> str:
     rows = [
         "| 100 students | progressed | steps/s per session, median (min) | switch in the page, p50 / p95 (max) "
-        "| switch by the protocol, p50 / p95 | server cores | MB per session (server + training) |",
+        "| switch by the protocol, p50 / p95 | server cores | MB per extra session (server + training) |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in results.items():
