@@ -26,6 +26,7 @@ class Cell:
     gates: tuple[Gate, ...] = ()  # in the order of torch's weight rows: weight_ih is len(gates) blocks of H rows
     nonlinearity: str | None = None  # a plain RNN's: torch.nn.RNN's argument
     memory_gate: str | None = None  # the gate whose bias keeps memory when raised (ModelConfig.memory_gate_bias)
+    reads_state: bool = True  # its gates read h_{t-1} through W_hh; the linear recurrences' read only x_t (no W_hh, b_hh)
 
     @property
     def blocks(self) -> int:
@@ -48,9 +49,9 @@ class Cell:
 
     def layer_parameters(self, input_size: int, hidden_size: int, directions: int = 1) -> int:
         """Weights and biases of one layer, the notes' count: per block and direction, W_ih (H·H_in), b_ih (H),
-        W_hh (H·H) and b_hh (H)."""
+        W_hh (H·H) and b_hh (H); without the last two for a cell that does not read its state."""
         H = hidden_size
-        return directions * self.blocks * (H * input_size + H + H * H + H)
+        return directions * self.blocks * (H * input_size + H + (H * H + H if self.reads_state else 0))
 
     def torch_arguments(self) -> dict:
         """What torch's module (and ours) needs besides the sizes to be this cell."""
@@ -79,3 +80,22 @@ CELLS: dict[str, Cell] = {
 }
 BY_MODE: dict[str, Cell] = {c.mode: c for c in CELLS.values()}
 GATES: dict[str, Gate] = {g.name: g for c in CELLS.values() for g in c.gates}
+
+# The linear recurrences (rnn_core.nn.linear_layers): a_t and b_t in h_t = a_t ⊙ h_{t-1} + b_t come from x_t alone, so
+# the whole sequence can be computed at once. Layers of rnn_core already; they join CELLS when the app offers them.
+_MINGRU_GATES = (
+    Gate("update", "Update gate z_t", "how much of the candidate replaces h_{t-1}", True),
+    Gate("candidate", "Candidate h̃_t", "what could be written (linear in x_t)", False),
+)
+_MINLSTM_GATES = (
+    Gate("forget", "Forget gate f_t", "how much of h_{t-1} to keep, before normalising", True),
+    Gate("input", "Input gate i_t", "how much of the candidate to write, before normalising", True),
+    Gate("candidate", "Candidate h̃_t", "what could be written (linear in x_t)", False),
+)
+LINEAR_CELLS: dict[str, Cell] = {
+    c.name: c
+    for c in (
+        Cell("mingru", "minGRU", "MINGRU", _MINGRU_GATES, reads_state=False),  # z_t replaces: a higher bias keeps less
+        Cell("minlstm", "minLSTM", "MINLSTM", _MINLSTM_GATES, memory_gate="forget", reads_state=False),
+    )
+}

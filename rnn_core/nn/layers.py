@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnn_core.nn.cell_facts import BY_MODE, CELLS
+from rnn_core.nn.cell_facts import BY_MODE, CELLS, Cell
 from rnn_core.nn.cells import STEP_FUNCTIONS
 from rnn_core.nn.recording import Recording
 
@@ -73,6 +73,11 @@ class _RecurrentBase(nn.Module):
         return 2 if self.bidirectional else 1
 
     @property
+    def facts(self) -> Cell:
+        """What this layer's cell is: its gates, whether it has a cell state (rnn_core.nn.cell_facts)."""
+        return BY_MODE[self.mode]
+
+    @property
     def all_weights(self) -> list[list[nn.Parameter]]:
         """The parameters grouped per layer and direction, as in torch: ``[[w_ih, w_hh, b_ih, b_hh], ...]``."""
         return [[getattr(self, name) for name in names] for names in self._weight_names]
@@ -117,8 +122,8 @@ class _RecurrentBase(nn.Module):
             h_n=h_n,
             c_n=c_n,
             hidden=_stack_steps([[s["h"] for s in run] for run in steps]),
-            cell=_stack_steps([[s["c"] for s in run] for run in steps]) if BY_MODE[self.mode].has_cell_state else None,
-            gates={g: _stack_steps([[s[g] for s in run] for run in steps]) for g in BY_MODE[self.mode].gate_names},
+            cell=_stack_steps([[s["c"] for s in run] for run in steps]) if self.facts.has_cell_state else None,
+            gates={g: _stack_steps([[s[g] for s in run] for run in steps]) for g in self.facts.gate_names},
             num_layers=self.num_layers,
             num_directions=self.num_directions,
             _steps=[[s["h_graph"] for s in run] for run in steps],
@@ -148,7 +153,7 @@ class _RecurrentBase(nn.Module):
         if not batched:
             output = output.squeeze(0 if self.batch_first else 1)
             final_states = tuple(s.squeeze(1) for s in final_states)
-        final = final_states if BY_MODE[self.mode].has_cell_state else final_states[0]
+        final = final_states if self.facts.has_cell_state else final_states[0]
         return output, final, records if keep else None
 
     def _run_direction(self, x: Tensor, state: tuple[Tensor, ...], k: int, reverse: bool, keep: bool):
@@ -190,7 +195,7 @@ class _RecurrentBase(nn.Module):
         if x.size(0) == 0:
             raise RuntimeError(f"Expected sequence length to be larger than 0 in {name}")
         expected = (self.num_layers * self.num_directions, x.size(1), self.hidden_size)
-        kinds = 2 if BY_MODE[self.mode].has_cell_state else 1
+        kinds = 2 if self.facts.has_cell_state else 1
         if hx is None:
             zeros = torch.zeros(expected, dtype=x.dtype, device=x.device)
             return x, (zeros,) * kinds, batched

@@ -1,0 +1,148 @@
+r"""The linear recurrences minGRU and minLSTM (Feng et al. 2024, "Were RNNs All We Needed?", arXiv 2410.01201), as
+layers with the contract of ``rnn_core.LSTM``: the same constructor, inputs, outputs and :meth:`record`.
+
+Both are h_t = a_t ⊙ h_{t-1} + b_t with a_t and b_t computed from x_t alone (no W_hh):
+
+- minGRU: z_t = σ(W_z x_t + b_z), h̃_t = W_h x_t + b_h; a_t = 1 − z_t, b_t = z_t ⊙ h̃_t.
+- minLSTM: f_t = σ(W_f x_t + b_f), i_t = σ(W_i x_t + b_i), h̃_t = W_h x_t + b_h; f′_t = f_t / (f_t + i_t),
+  i′_t = i_t / (f_t + i_t); a_t = f′_t, b_t = i′_t ⊙ h̃_t.
+
+Because the gates never read h_{t-1}, the whole sequence can be computed at once (:func:`linear_scan`, what
+``forward`` does: log₂ T vectorised steps instead of T), and the step Jacobian ∂h_t/∂h_{t-1} is the diagonal matrix
+diag(a_t). :meth:`record` runs the step-by-step loop, the teaching path, which keeps every h_t and gate; both give the
+same answer (tests/test_linear_layers.py).
+
+Parameters, in PyTorch's naming and row layout: ``weight_ih_l{k}[_reverse]`` ``(G·H, H_in)`` (``(G·H, D·H)`` above
+the first layer) and ``bias_ih_l{k}[_reverse]`` ``(G·H,)``, rows [z | h̃] (G = 2) for minGRU and [f | i | h̃] (G = 3)
+for minLSTM; initialised as torch initialises its recurrent layers, from U(−1/√H, 1/√H).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from rnn_core.nn.cell_facts import LINEAR_CELLS, Cell
+from rnn_core.nn.layers import _check_arguments, _record_step, _RecurrentBase
+
+
+def linear_scan(a: Tensor, b: Tensor, h0: Tensor) -> Tensor:
+    """Every h_t of h_t = a_t ⊙ h_{t-1} + b_t at once; ``a`` and ``b`` are ``(T, ...)``, time first, ``h0`` one step.
+
+    A prefix scan by doubling: after the step with distance d, (a_t, b_t) is the composition of the steps in
+    (t − 2d, t], where composing (a, b) then (a′, b′) gives (a′a, a′b + b′). log₂ T steps of products and sums, the
+    same operations as the loop in another order: no division and no logarithm, so a long sequence whose products of
+    a_t vanish underflows to the same zeros as the loop does, never to a NaN.
+    """
+    b = torch.cat([b[:1] + a[:1] * h0.unsqueeze(0), b[1:]])
+    d = 1
+    while d < a.size(0):
+        b = torch.cat([b[:d], a[d:] * b[:-d] + b[d:]])
+        a = torch.cat([a[:d], a[d:] * a[:-d]])
+        d *= 2
+    return b
+
+
+class _LinearRecurrence(_RecurrentBase):
+    """What minGRU and minLSTM share: parameters without W_hh, the scan, the loop that records."""
+
+    cell: Cell
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device=None,
+        dtype=None,
+    ) -> None:
+        nn.Module.__init__(self)
+        _check_arguments(input_size, hidden_size, num_layers, bias, batch_first, dropout)
+        self.mode, self.input_size, self.hidden_size, self.num_layers = self.cell.mode, input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout, self.bidirectional, self.proj_size = bias, batch_first, float(dropout), bidirectional, 0
+        factory = {"device": device, "dtype": dtype}
+        self._weight_names: list[tuple[str, ...]] = []
+        for layer in range(num_layers):
+            layer_input_size = input_size if layer == 0 else hidden_size * self.num_directions
+            for direction in range(self.num_directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                shapes = {f"weight_ih{suffix}": (self.cell.blocks * hidden_size, layer_input_size)}
+                if bias:
+                    shapes[f"bias_ih{suffix}"] = (self.cell.blocks * hidden_size,)
+                for name, shape in shapes.items():
+                    setattr(self, name, nn.Parameter(torch.empty(shape, **factory)))
+                self._weight_names.append(tuple(shapes))
+        self.reset_parameters()
+
+    @property
+    def facts(self) -> Cell:
+        return self.cell
+
+    def direction_weights(self, k: int) -> tuple[Tensor, None, Tensor | None, None]:
+        """Layer-direction ``k``'s ``(w_ih, None, b_ih, None)``: there is no W_hh."""
+        w_ih, *bias = self.all_weights[k]
+        return w_ih, None, bias[0] if bias else None, None
+
+    def coefficients(self, projected: Tensor) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+        """From W_ih x_t + b_ih, ``(..., G·H)``: a_t, b_t and the gates to record, each ``(..., H)``."""
+        raise NotImplementedError
+
+    def _run_direction(self, x: Tensor, state: tuple[Tensor, ...], k: int, reverse: bool, keep: bool):
+        w_ih, _, b_ih, _ = self.direction_weights(k)
+        a, b, gates = self.coefficients(F.linear(x, w_ih, b_ih))  # each (T, B, H)
+        if not keep:  # all steps at once
+            order = (lambda v: v.flip(0)) if reverse else (lambda v: v)
+            h = order(linear_scan(order(a), order(b), state[0]))
+            return h, (h[0] if reverse else h[-1],), None
+        seq_len, h = x.size(0), state[0]
+        outputs: list[Tensor | None] = [None] * seq_len
+        records: list[dict[str, Tensor]] = [{}] * seq_len
+        for t in range(seq_len - 1, -1, -1) if reverse else range(seq_len):
+            h = a[t] * h + b[t]
+            outputs[t] = h
+            records[t] = _record_step((h,), {g: v[t] for g, v in gates.items()})
+        return torch.stack(outputs), (h,), records
+
+
+class MinGRU(_LinearRecurrence):
+    r"""minGRU: h_t = (1 − z_t) ⊙ h_{t-1} + z_t ⊙ h̃_t, z_t = σ(W_z x_t + b_z), h̃_t = W_h x_t + b_h.
+
+    Arguments, inputs and outputs as :class:`rnn_core.GRU`; parameters ``weight_ih_l{k}[_reverse]`` ``(2H, ·)`` and
+    ``bias_ih_l{k}[_reverse]`` ``(2H,)``, rows [z | h̃]. Gates recorded: ``update`` (z_t), ``candidate`` (h̃_t).
+
+    Example:
+        >>> layer = MinGRU(input_size=3, hidden_size=4, batch_first=True)
+        >>> output, h_n = layer(torch.randn(2, 5, 3))
+        >>> output.shape, h_n.shape
+        (torch.Size([2, 5, 4]), torch.Size([1, 2, 4]))
+    """
+
+    cell = LINEAR_CELLS["mingru"]
+
+    def coefficients(self, projected: Tensor) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+        pre_z, candidate = projected.chunk(2, dim=-1)
+        z = torch.sigmoid(pre_z)
+        return 1 - z, z * candidate, {"update": z, "candidate": candidate}
+
+
+class MinLSTM(_LinearRecurrence):
+    r"""minLSTM: h_t = f′_t ⊙ h_{t-1} + i′_t ⊙ h̃_t, with f_t = σ(W_f x_t + b_f), i_t = σ(W_i x_t + b_i),
+    h̃_t = W_h x_t + b_h and f′_t, i′_t = f_t, i_t divided by f_t + i_t.
+
+    Arguments, inputs and outputs as :class:`rnn_core.GRU` (one state: no c_t); parameters ``weight_ih_l{k}[_reverse]``
+    ``(3H, ·)`` and ``bias_ih_l{k}[_reverse]`` ``(3H,)``, rows [f | i | h̃]. Gates recorded: ``forget`` (f_t),
+    ``input`` (i_t), ``candidate`` (h̃_t), before the normalisation.
+    """
+
+    cell = LINEAR_CELLS["minlstm"]
+
+    def coefficients(self, projected: Tensor) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+        pre_f, pre_i, candidate = projected.chunk(3, dim=-1)
+        f, i = torch.sigmoid(pre_f), torch.sigmoid(pre_i)
+        total = f + i
+        return f / total, i / total * candidate, {"forget": f, "input": i, "candidate": candidate}
