@@ -5,7 +5,7 @@ import streamlit as st
 from rnn_core.data.tasks import Characters
 from rnn_core.inspect.exports import export_rows, gates_table
 from rnn_core.inspect.gate_stats import BOUNDED_GATES, saturation_table
-from rnn_core.nn.cell_facts import CELLS, GATES
+from rnn_core.nn.cell_facts import CELLS
 from rnn_core.viz import gate_histograms, state_heatmap, text_activation
 from ui.charts import csv_download, show_figure
 from ui.controls import sequence_layer_direction
@@ -16,11 +16,19 @@ from ui.state import Experiment, current_experiment
 st.title("Gates")
 exp = current_experiment()
 if not (exp.config.model.cell in CELLS and CELLS[exp.config.model.cell].gates):
-    st.info("Only LSTM and GRU cells have gates. Choose one in the sidebar (and Rebuild) to see them at work.")
+    gated = ", ".join(c.title for c in CELLS.values() if c.gates)
+    st.info(f"Only gated cells ({gated}) have gates. Choose one in the sidebar (and Rebuild) to see them at work.")
     stop_page()
 st.markdown(
     "Gates are numbers between 0 and 1, one per unit and step, that decide what a cell keeps, writes and shows. "
     "A forget (LSTM) or update (GRU) gate near 1 for many steps is memory being held."
+    + (
+        ""
+        if CELLS[exp.config.model.cell].reads_state
+        else " In a minGRU the update gate z_t is the share of h_{t−1} that is *replaced*, so there memory is z_t near 0; "
+        "a minLSTM keeps f_t / (f_t + i_t) of it. Their gates read x_t alone, and the candidate h̃_t is a plain linear "
+        "map of x_t, not squashed into (−1, 1)."
+    )
 )
 choice = sequence_layer_direction(exp, "gates")
 
@@ -30,11 +38,13 @@ def draw(exp: Experiment) -> None:
     row = choice.row
     i = min(choice.sample, snap.hidden.shape[1] - 1)
     labels = exp.task.input_labels(exp.trainer.probe.x[i])
+    gates_of_cell = {g.name: g for g in CELLS[exp.config.model.cell].gates}
     panels = list(snap.gates.items()) + ([("c", snap.cell)] if snap.cell is not None else [])
     for start in range(0, len(panels), 2):
         columns = st.columns(2)
         for col, (name, values) in zip(columns, panels[start : start + 2]):
-            title = f"{GATES[name].title}: {GATES[name].role}" if name in GATES else "Cell state c_t: the long-term memory"
+            gate = gates_of_cell.get(name)
+            title = f"{gate.title}: {gate.role}" if gate else "Cell state c_t: the long-term memory"
             show_figure(state_heatmap(values[row, i], title, name, bounded=name in BOUNDED_GATES, x_labels=labels), col)
     directions = exp.trainer.structure.num_directions
     rows = export_rows(next(iter(snap.gates.values())), row)

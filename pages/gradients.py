@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core.inspect.exports import gradients_table
+from rnn_core.nn.cell_facts import CELLS
 from rnn_core.viz import clipping_chart, eigenvalue_plot, gradient_profiles, over_training_heatmap, per_step_bars
 from ui.charts import csv_download, show_figure
 from ui.compare_view import compare_section
@@ -21,6 +22,7 @@ exp = current_experiment()
 if not exp.trainer.structure.recurrent:
     st.info("The windowing MLP has no recurrence, so no gradient through time. Choose a recurrent cell in the sidebar.")
     stop_page()
+facts = CELLS[exp.config.model.cell]
 layer = st.selectbox("Layer", range(exp.config.model.num_layers), format_func=lambda i: f"layer {i + 1}", key="grad_layer")
 
 
@@ -48,14 +50,22 @@ def draw(exp: Experiment) -> None:
     )
     show_figure(per_step_bars(snap.jacobian_radius[row], "Spectral radius of ∂s_t/∂s_{t−1} along the sequence", "ρ"), right)
     right.caption("ρ above 1 at a step can grow the gradient there, below 1 shrinks it. For an LSTM, s = (h, c).")
+    if not facts.reads_state:
+        right.caption(
+            f"A {facts.title}'s gates read x_t only, so ∂h_t/∂h_{{t−1}} = diag(a_t) is diagonal: ρ is its largest coefficient "
+            "a_t, always below 1, and it never explodes."
+        )
     measured = int(np.isfinite(snap.jacobian_radius[row]).sum())
     if measured < snap.jacobian_radius.shape[1]:
         right.caption(f"For a model this size ρ is measured at {measured} evenly spread steps, to keep each snapshot quick.")
 
     eig = {block.label: v for block, v in snap.eigenvalues.items() if block.layer == layer and not block.reverse}
-    radius = max(float(np.abs(v).max()) for v in eig.values())
     left, right = st.columns(2)
-    show_figure(eigenvalue_plot(eig, f"Eigenvalues of W_hh (largest |λ| = {radius:.2f})"), left)
+    if eig:
+        radius = max(float(np.abs(v).max()) for v in eig.values())
+        show_figure(eigenvalue_plot(eig, f"Eigenvalues of W_hh (largest |λ| = {radius:.2f})"), left)
+    else:
+        left.info(f"A {facts.title} has no W_hh: nothing feeds h_{{t−1}} back through a matrix, so there are no eigenvalues to plot.")
     records = exp.trainer.records
     if len(records):
         steps, norms, clipped = records.column("step").astype(int), records.column("grad_norm"), records.column("grad_norm_clipped")

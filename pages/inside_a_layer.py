@@ -4,13 +4,13 @@ import streamlit as st
 import torch
 
 from rnn_core.inspect.layer_snapshot import sine_wave, snapshot_layer
+from rnn_core.nn.by_cell import stepwise_layer
 from rnn_core.nn.cell_facts import CELLS, GATES
-from rnn_core.nn.layers import stepwise_layer
 from rnn_core.train.trainer import seeded
 from rnn_core.viz import gradient_norm_chart, state_heatmap
 from ui.charts import show_figure
 
-CELLS_BY_TITLE = {cell.title: name for name, cell in CELLS.items()}  # the choices, as the selectbox shows them
+CELLS_BY_TITLE = {cell.title: name for name, cell in CELLS.items() if cell.reads_state}  # the cells with a W_hh to scale
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

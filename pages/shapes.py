@@ -40,5 +40,8 @@ st.dataframe(table, hide_index=True, width="stretch")
 formula = parameter_formula_text(**sizes, out_features=int(out_features))
 left, right = st.columns([3, 1])
 left.markdown(f"**By formula:** {formula}")
-left.caption("Per layer and direction: G·(H·H_in + H + H·H + H) with G = 1 (RNN), 3 (GRU) or 4 (LSTM), then the head k·(D·H) + k.")
+left.caption(
+    "Per layer and direction: G·(H·H_in + H + H·H + H) with G = 1 (RNN), 3 (GRU) or 4 (LSTM), then the head k·(D·H) + k. "
+    "minGRU (G = 2) and minLSTM (G = 3) have no W_hh or b_hh: G·(H·H_in + H)."
+)
 right.metric("Counted in the model", f"{int(table['count'].sum()):,}")

@@ -187,6 +187,9 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         _check_settings(self)
+        cell = RECURRENT_CELLS.get(self.cell)
+        if self.init == "orthogonal" and cell is not None and not cell.reads_state:
+            raise ValueError(f"orthogonal initialisation shapes W_hh, and a {cell.title} has none: choose another initialisation")
 
 
 @dataclass(frozen=True)

@@ -129,3 +129,59 @@ def test_the_contract_of_rnn_core_lstm(cls, rows, gates):
 def test_the_cell_table_counts_their_parameters(cls):
     layer = cls(3, 4, bidirectional=True)
     assert cls.cell.layer_parameters(3, 4, directions=2) == sum(p.numel() for p in layer.parameters())  # 2·G·(4·3 + 4)
+
+
+@pytest.mark.parametrize("cls", [MinGRU, MinLSTM])
+def test_the_recorded_step_jacobian_is_autograds_and_diagonal(cls):
+    from rnn_core.nn.jacobians import recorded_step_jacobians
+
+    torch.manual_seed(2)
+    layer = cls(2, 3)
+    x = torch.randn(1, 6, 2)  # (B, T, H_in), time second as the model feeds it
+    layer.batch_first = True
+    rec = layer.record(x)
+    ours = recorded_step_jacobians(layer, rec, torch.arange(1, 6))[0]  # (5, 3, 3)
+    w, b = layer.weight_ih_l0, layer.bias_ih_l0
+    a, _, _ = layer.coefficients(torch.nn.functional.linear(x[0], w, b))  # (T, H)
+    for t in range(1, 6):
+        h_prev = rec.hidden[0, 0, t - 1].clone().requires_grad_(True)
+        _, b_t, _ = layer.coefficients(torch.nn.functional.linear(x[0, t], w, b))
+        a_t, b_t = a[t].detach(), b_t.detach()
+        step = torch.autograd.functional.jacobian(lambda h, a_t=a_t, b_t=b_t: a_t * h + b_t, h_prev)
+        assert_close(ours[t - 1], step, atol=1e-6, rtol=0)
+        assert_close(ours[t - 1], torch.diag(torch.diagonal(ours[t - 1])))  # diagonal
+
+
+@pytest.mark.parametrize("cell", ["mingru", "minlstm"])
+def test_a_linear_recurrence_trains_and_its_snapshots_say_what_its_jacobian_is(cell):
+    from rnn_core import ExperimentConfig, ModelConfig, Snapshots, TaskConfig, Trainer, make_task
+
+    config = ExperimentConfig(task=TaskConfig(name="sine", seq_len=20), model=ModelConfig(cell=cell, hidden_size=16))
+    config = config.with_changes(train={"probe_every": 50, "lr": 0.01})
+    snapshots = Snapshots()
+    trainer = Trainer(config, make_task(config.task), observers=[snapshots])
+    assert trainer.run(150) == 150 and trainer.diverged is None
+    losses = trainer.history.loss.to_numpy()
+    assert losses[-20:].mean() < 0.5 * losses[:20].mean()  # it learns to forecast the wave
+    snap = snapshots.latest
+    assert snap.step == 150 and snap.eigenvalues == {}  # no W_hh
+    gates = {name: g[0, 0] for name, g in snap.gates.items()}  # layer 1, the first probe sequence: (T, H)
+    a = 1 - gates["update"] if cell == "mingru" else gates["forget"] / (gates["forget"] + gates["input"])
+    assert_close(torch.from_numpy(snap.jacobian_radius[0]), torch.from_numpy(a.max(axis=-1)).to(torch.float32), atol=1e-5, rtol=1e-5)
+    assert (snap.jacobian_radius[0] < 1).all()
+
+
+def test_the_shapes_lesson_counts_a_mingru_without_w_hh():
+    from rnn_core.lessons.notes import parameter_formula_text, parameter_shapes
+
+    sizes = dict(cell="mingru", input_size=4, hidden_size=3, num_layers=1, bidirectional=False, out_features=4)
+    assert parameter_formula_text(**sizes) == "2 · (3·4 + 3) + (4·3 + 4) = 46"  # 2·15 + 16
+    assert int(parameter_shapes(**sizes)["count"].sum()) == 46
+
+
+def test_a_linear_recurrence_refuses_the_orthogonal_w_hh_it_does_not_have():
+    from rnn_core import ModelConfig
+
+    with pytest.raises(ValueError, match="orthogonal initialisation shapes W_hh, and a minGRU has none"):
+        ModelConfig(cell="mingru", init="orthogonal")
+    assert ModelConfig(cell="minlstm", init="constant", init_value=0.5).cell == "minlstm"

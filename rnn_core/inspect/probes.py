@@ -227,8 +227,11 @@ def _step_losses(model, task, features: Tensor, batch) -> np.ndarray:
 
 
 def _eigenvalues(twin: nn.Module, cell: str) -> dict[WeightBlock, np.ndarray]:
-    """Eigenvalues of every W_hh, per gate block for gated cells (their W_hh is not square)."""
+    """Eigenvalues of every W_hh, per gate block for gated cells (their W_hh is not square); none for a cell without
+    W_hh (a linear recurrence, whose step Jacobian is diagonal: its spectral radius says all)."""
     H, out = twin.hidden_size, {}
+    if not CELLS[cell].reads_state:
+        return out
     blocks = CELLS[cell].gate_names or ("",)
     with torch.no_grad():
         for layer in range(twin.num_layers):

@@ -10,8 +10,9 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from rnn_core.nn.by_cell import fused_layer
 from rnn_core.nn.cell_facts import CELLS
-from rnn_core.nn.layers import RNN, fused_layer
+from rnn_core.nn.layers import RNN
 
 DEMO_LENGTHS = (1, 2, 3, 4, 5, 10)
 
@@ -215,7 +216,8 @@ def parameter_formula_text(cell: str, input_size: int, hidden_size: int, num_lay
         h_in = input_size if layer == 0 else D * H
         total += CELLS[cell].layer_parameters(h_in, H, D)
         factor = " · ".join(str(f) for f in (D, G) if f != 1)
-        parts.append(f"{factor + ' · ' if factor else ''}({H}·{h_in} + {H} + {H}·{H} + {H})")
+        recurrent = f" + {H}·{H} + {H}" if CELLS[cell].reads_state else ""  # the linear recurrences have no W_hh, b_hh
+        parts.append(f"{factor + ' · ' if factor else ''}({H}·{h_in} + {H}{recurrent})")
     head = k * D * H + k
     return " + ".join(parts) + f" + ({k}·{D * H} + {k}) = {total + head}"
 

@@ -15,7 +15,8 @@ class Gate:
     name: str  # as Recording.gates and ProbeSnapshot.gates key it
     title: str  # with its symbol, for a chart
     role: str  # what it decides, in a few words
-    bounded: bool  # a sigmoid in (0, 1) that opens and closes; False for a tanh candidate in (−1, 1)
+    bounded: bool  # a sigmoid in (0, 1) that opens and closes; False for a candidate
+    linear: bool = False  # a candidate that is an affine map of x_t, any value (the linear recurrences'); else a tanh in (−1, 1)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,17 @@ _GRU_GATES = (
     Gate("update", "Update gate z_t", "how much of h_{t-1} to keep", True),
     Gate("new", "New state n_t", "the candidate", False),
 )
+# The linear recurrences (rnn_core.nn.linear_layers): a_t and b_t in h_t = a_t ⊙ h_{t-1} + b_t come from x_t alone, so
+# the whole sequence can be computed at once; their gates read no h_{t-1} (no W_hh).
+_MINGRU_GATES = (
+    Gate("update", "Update gate z_t", "how much of the candidate replaces h_{t-1}", True),
+    Gate("candidate", "Candidate h̃_t", "what could be written (linear in x_t)", False, linear=True),
+)
+_MINLSTM_GATES = (
+    Gate("forget", "Forget gate f_t", "how much of h_{t-1} to keep, before normalising", True),
+    Gate("input", "Input gate i_t", "how much of the candidate to write, before normalising", True),
+    Gate("candidate", "Candidate h̃_t", "what could be written (linear in x_t)", False, linear=True),
+)
 CELLS: dict[str, Cell] = {
     c.name: c
     for c in (
@@ -76,26 +88,11 @@ CELLS: dict[str, Cell] = {
         Cell("rnn_relu", "RNN (ReLU)", "RNN_RELU", nonlinearity="relu"),
         Cell("lstm", "LSTM", "LSTM", _LSTM_GATES, memory_gate="forget"),
         Cell("gru", "GRU", "GRU", _GRU_GATES, memory_gate="update"),
-    )
-}
-BY_MODE: dict[str, Cell] = {c.mode: c for c in CELLS.values()}
-GATES: dict[str, Gate] = {g.name: g for c in CELLS.values() for g in c.gates}
-
-# The linear recurrences (rnn_core.nn.linear_layers): a_t and b_t in h_t = a_t ⊙ h_{t-1} + b_t come from x_t alone, so
-# the whole sequence can be computed at once. Layers of rnn_core already; they join CELLS when the app offers them.
-_MINGRU_GATES = (
-    Gate("update", "Update gate z_t", "how much of the candidate replaces h_{t-1}", True),
-    Gate("candidate", "Candidate h̃_t", "what could be written (linear in x_t)", False),
-)
-_MINLSTM_GATES = (
-    Gate("forget", "Forget gate f_t", "how much of h_{t-1} to keep, before normalising", True),
-    Gate("input", "Input gate i_t", "how much of the candidate to write, before normalising", True),
-    Gate("candidate", "Candidate h̃_t", "what could be written (linear in x_t)", False),
-)
-LINEAR_CELLS: dict[str, Cell] = {
-    c.name: c
-    for c in (
         Cell("mingru", "minGRU", "MINGRU", _MINGRU_GATES, reads_state=False),  # z_t replaces: a higher bias keeps less
         Cell("minlstm", "minLSTM", "MINLSTM", _MINLSTM_GATES, memory_gate="forget", reads_state=False),
     )
 }
+TORCH_CELLS: dict[str, Cell] = {name: c for name, c in CELLS.items() if c.reads_state}  # the ones torch.nn has too
+BY_MODE: dict[str, Cell] = {c.mode: c for c in CELLS.values()}
+# every gate by name, for its title and whether it is bounded (the same wherever a name recurs); a gate's role is its cell's
+GATES: dict[str, Gate] = {g.name: g for c in reversed(CELLS.values()) for g in c.gates}

@@ -46,6 +46,8 @@ def step_jacobians(mode: str, w_hh: Tensor, b_hh: Tensor | None, prev: tuple[Ten
         LSTM  ∂c_t/∂h_{t-1} = diag(c_{t-1} f(1-f)) W_hf + diag(g i(1-i)) W_hi + diag(i(1-g²)) W_hg,  ∂c_t/∂c_{t-1} = diag(f)
               ∂h_t/∂h_{t-1} = diag(tanh(c_t) o(1-o)) W_ho + diag(o(1 - tanh²c_t)) ∂c_t/∂h_{t-1},
               ∂h_t/∂c_{t-1} = diag(o(1 - tanh²c_t) f)
+        minGRU  ∂h_t/∂h_{t-1} = diag(1 - z)         (the gates read x_t only: the Jacobian is diagonal, its
+        minLSTM ∂h_t/∂h_{t-1} = diag(f / (f + i))    spectral radius the largest coefficient a_t)
     """
 
     def rows(v: Tensor, w: Tensor) -> Tensor:
@@ -55,6 +57,10 @@ def step_jacobians(mode: str, w_hh: Tensor, b_hh: Tensor | None, prev: tuple[Ten
         return rows(1 - new[0] ** 2, w_hh)
     if mode == "RNN_RELU":
         return rows((new[0] > 0).to(w_hh.dtype), w_hh)
+    if mode == "MINGRU":
+        return torch.diag_embed(1 - gates["update"])
+    if mode == "MINLSTM":
+        return torch.diag_embed(gates["forget"] / (gates["forget"] + gates["input"]))
     if mode == "GRU":
         (h_prev,) = prev
         r, z, n = gates["reset"], gates["update"], gates["new"]

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnn_core.nn.cell_facts import BY_MODE, CELLS, Cell
+from rnn_core.nn.cell_facts import BY_MODE, Cell
 from rnn_core.nn.cells import STEP_FUNCTIONS
 from rnn_core.nn.recording import Recording
 
@@ -362,19 +362,3 @@ class GRU(_RecurrentBase):
         dtype=None,
     ) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype)
-
-
-_STEPWISE = {"RNN_TANH": RNN, "RNN_RELU": RNN, "LSTM": LSTM, "GRU": GRU}
-_FUSED = {"RNN_TANH": nn.RNN, "RNN_RELU": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
-
-
-def stepwise_layer(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, **kwargs) -> nn.Module:
-    """Our layer for a configuration's cell name (``"rnn_relu"``, ``"lstm"``, ...); ``kwargs`` as torch's."""
-    facts = CELLS[cell]
-    return _STEPWISE[facts.mode](input_size, hidden_size, num_layers, **facts.torch_arguments(), **kwargs)
-
-
-def fused_layer(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, **kwargs) -> nn.Module:
-    """Torch's fused module for a configuration's cell name: the fast path training runs on."""
-    facts = CELLS[cell]
-    return _FUSED[facts.mode](input_size, hidden_size, num_layers, **facts.torch_arguments(), **kwargs)

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnn_core.nn.cell_facts import LINEAR_CELLS, Cell
+from rnn_core.nn.cell_facts import CELLS, Cell
 from rnn_core.nn.layers import _check_arguments, _record_step, _RecurrentBase
 
 
@@ -122,7 +122,7 @@ class MinGRU(_LinearRecurrence):
         (torch.Size([2, 5, 4]), torch.Size([1, 2, 4]))
     """
 
-    cell = LINEAR_CELLS["mingru"]
+    cell = CELLS["mingru"]
 
     def coefficients(self, projected: Tensor) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
         pre_z, candidate = projected.chunk(2, dim=-1)
@@ -139,7 +139,7 @@ class MinLSTM(_LinearRecurrence):
     ``input`` (i_t), ``candidate`` (h̃_t), before the normalisation.
     """
 
-    cell = LINEAR_CELLS["minlstm"]
+    cell = CELLS["minlstm"]
 
     def coefficients(self, projected: Tensor) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
         pre_f, pre_i, candidate = projected.chunk(3, dim=-1)

@@ -13,8 +13,8 @@ from torch import Tensor, nn
 
 from rnn_core.config import ModelConfig
 from rnn_core.data.tasks import Task
+from rnn_core.nn.by_cell import fused_layer, stepwise_layer
 from rnn_core.nn.cell_facts import CELLS
-from rnn_core.nn.layers import fused_layer, stepwise_layer
 
 
 class OneHot(nn.Module):

@@ -64,7 +64,28 @@ def test_gates_page_for_lstm_gru_and_cells_without_gates(app):
     app.sidebar.selectbox(key=key("model", "cell")).set_value("gru").run()
     assert titles(app)[0].startswith("Reset gate r_t")
     app.sidebar.selectbox(key=key("model", "cell")).set_value("rnn_tanh").run()
-    assert app.info[0].value.startswith("Only LSTM and GRU cells have gates")
+    assert app.info[0].value.startswith("Only gated cells (LSTM, GRU, minGRU, minLSTM) have gates")
+
+
+@pytest.mark.parametrize("cell", ["mingru", "minlstm"])
+def test_a_linear_recurrence_on_every_page(app, cell):
+    """One session through every page with a minGRU or a minLSTM, trained past a snapshot: what differs is said."""
+    app.sidebar.selectbox(key=key("model", "cell")).set_value(cell).run()
+    trained(app)
+    for page in PAGES:
+        open_page(app, page)
+        assert app.title[0].value
+    exp = app.session_state["experiment"]
+    assert exp.trainer.step == 110 and exp.config.model.cell == cell
+    open_page(app, "pages/gradients.py")
+    assert any(i.value.startswith(f"A {exp.trainer.structure.rnn.cell.title} has no W_hh") for i in app.info)
+    assert not any(t.startswith("Eigenvalues") for t in titles(app))
+    open_page(app, "pages/gates.py")
+    first = {
+        "mingru": "Update gate z_t: how much of the candidate replaces h_{t-1}",
+        "minlstm": "Forget gate f_t: how much of h_{t-1} to keep, before normalising",
+    }[cell]
+    assert titles(app)[0] == first and "Candidate h̃_t: what could be written (linear in x_t)" in titles(app)
 
 
 def test_the_by_hand_demo_reproduces_the_notes_and_explains_float32(app):
