@@ -73,12 +73,12 @@ _GRU_GATES = (
 # The linear recurrences (rnn_core.nn.linear_layers): a_t and b_t in h_t = a_t ⊙ h_{t-1} + b_t come from x_t alone, so
 # the whole sequence can be computed at once; their gates read no h_{t-1} (no W_hh).
 _MINGRU_GATES = (
-    Gate("update", "Update gate z_t", "how much of the candidate replaces h_{t-1}", True),
+    Gate("update", "Update gate z_t", "how much of h_{t-1} is replaced", True),
     Gate("candidate", "Candidate h̃_t", "what could be written (linear in x_t)", False, linear=True),
 )
 _MINLSTM_GATES = (
-    Gate("forget", "Forget gate f_t", "how much of h_{t-1} to keep, before normalising", True),
-    Gate("input", "Input gate i_t", "how much of the candidate to write, before normalising", True),
+    Gate("forget", "Forget gate f_t", "how much of h_{t-1} to keep", True),  # both divided by f_t + i_t before use
+    Gate("input", "Input gate i_t", "how much of the candidate to write", True),
     Gate("candidate", "Candidate h̃_t", "what could be written (linear in x_t)", False, linear=True),
 )
 CELLS: dict[str, Cell] = {

@@ -82,8 +82,8 @@ def test_a_linear_recurrence_on_every_page(app, cell):
     assert not any(t.startswith("Eigenvalues") for t in titles(app))
     open_page(app, "pages/gates.py")
     first = {
-        "mingru": "Update gate z_t: how much of the candidate replaces h_{t-1}",
-        "minlstm": "Forget gate f_t: how much of h_{t-1} to keep, before normalising",
+        "mingru": "Update gate z_t: how much of h_{t-1} is replaced",
+        "minlstm": "Forget gate f_t: how much of h_{t-1} to keep",
     }[cell]
     assert titles(app)[0] == first and "Candidate h̃_t: what could be written (linear in x_t)" in titles(app)
 
