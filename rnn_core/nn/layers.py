@@ -26,7 +26,8 @@ from rnn_core.nn.recording import Recording
 
 
 class _RecurrentBase(nn.Module):
-    """What RNN, LSTM and GRU share: argument checks, parameters, the loop over layers, directions and time."""
+    """What every recurrent layer shares: argument checks, parameters (in torch's names and order; no W_hh for a cell
+    that does not read its state), the loop over layers, directions and time."""
 
     def __init__(
         self,
@@ -53,16 +54,21 @@ class _RecurrentBase(nn.Module):
         self.bidirectional = bidirectional
         self.proj_size = 0
 
-        gate_size = BY_MODE[mode].blocks * hidden_size
+        facts = BY_MODE[mode]
+        gate_size = facts.blocks * hidden_size
         factory = {"device": device, "dtype": dtype}
         self._weight_names: list[tuple[str, ...]] = []  # per layer-direction, in torch's registration order
         for layer in range(num_layers):
             layer_input_size = input_size if layer == 0 else hidden_size * self.num_directions
             for direction in range(self.num_directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-                shapes = {f"weight_ih{suffix}": (gate_size, layer_input_size), f"weight_hh{suffix}": (gate_size, hidden_size)}
+                shapes = {f"weight_ih{suffix}": (gate_size, layer_input_size)}
+                if facts.reads_state:  # a linear recurrence's gates read x_t alone: no W_hh, no b_hh
+                    shapes[f"weight_hh{suffix}"] = (gate_size, hidden_size)
                 if bias:
-                    shapes |= {f"bias_ih{suffix}": (gate_size,), f"bias_hh{suffix}": (gate_size,)}
+                    shapes[f"bias_ih{suffix}"] = (gate_size,)
+                    if facts.reads_state:
+                        shapes[f"bias_hh{suffix}"] = (gate_size,)
                 for name, shape in shapes.items():
                     setattr(self, name, nn.Parameter(torch.empty(shape, **factory)))
                 self._weight_names.append(tuple(shapes))

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from rnn_core.nn.cell_facts import CELLS, Cell
-from rnn_core.nn.layers import _check_arguments, _record_step, _RecurrentBase
+from rnn_core.nn.layers import _record_step, _RecurrentBase
 
 
 def linear_scan(a: Tensor, b: Tensor, h0: Tensor) -> Tensor:
@@ -61,27 +61,7 @@ class _LinearRecurrence(_RecurrentBase):
         device=None,
         dtype=None,
     ) -> None:
-        nn.Module.__init__(self)
-        _check_arguments(input_size, hidden_size, num_layers, bias, batch_first, dropout)
-        self.mode, self.input_size, self.hidden_size, self.num_layers = self.cell.mode, input_size, hidden_size, num_layers
-        self.bias, self.batch_first, self.dropout, self.bidirectional, self.proj_size = bias, batch_first, float(dropout), bidirectional, 0
-        factory = {"device": device, "dtype": dtype}
-        self._weight_names: list[tuple[str, ...]] = []
-        for layer in range(num_layers):
-            layer_input_size = input_size if layer == 0 else hidden_size * self.num_directions
-            for direction in range(self.num_directions):
-                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-                shapes = {f"weight_ih{suffix}": (self.cell.blocks * hidden_size, layer_input_size)}
-                if bias:
-                    shapes[f"bias_ih{suffix}"] = (self.cell.blocks * hidden_size,)
-                for name, shape in shapes.items():
-                    setattr(self, name, nn.Parameter(torch.empty(shape, **factory)))
-                self._weight_names.append(tuple(shapes))
-        self.reset_parameters()
-
-    @property
-    def facts(self) -> Cell:
-        return self.cell
+        super().__init__(self.cell.mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype)
 
     def direction_weights(self, k: int) -> tuple[Tensor, None, Tensor | None, None]:
         """Layer-direction ``k``'s ``(w_ih, None, b_ih, None)``: there is no W_hh."""
