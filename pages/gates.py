@@ -1,4 +1,4 @@
-"""Gates: what the LSTM's and GRU's gates do at every step, and how saturated they are."""
+"""Gates: what a gated cell's gates do at every step, and how saturated they are."""
 
 import streamlit as st
 
@@ -19,17 +19,25 @@ if not (exp.config.model.cell in CELLS and CELLS[exp.config.model.cell].gates):
     gated = ", ".join(c.title for c in CELLS.values() if c.gates)
     st.info(f"Only gated cells ({gated}) have gates. Choose one in the sidebar (and Rebuild) to see them at work.")
     stop_page()
-st.markdown(
-    "Gates are numbers between 0 and 1, one per unit and step, that decide what a cell keeps, writes and shows. "
-    "A forget (LSTM) or update (GRU) gate near 1 for many steps is memory being held."
-    + (
-        ""
-        if CELLS[exp.config.model.cell].reads_state
-        else " In a minGRU the update gate z_t is the share of h_{t−1} that is *replaced*, so there memory is z_t near 0; "
-        "a minLSTM keeps f_t / (f_t + i_t) of it. Their gates read x_t alone, and the candidate h̃_t is a plain linear "
-        "map of x_t, not squashed into (−1, 1)."
+facts = CELLS[exp.config.model.cell]
+# what the cells whose gates read x_t alone do differently from the LSTM's and GRU's
+LINEAR_GATES = {
+    "mingru": "In a minGRU the update gate z_t is the share of h_{t−1} that is *replaced*, so there memory is z_t near 0. "
+    "Its gates read x_t alone, and the candidate h̃_t is a plain linear map of x_t, not squashed into (−1, 1).",
+    "minlstm": "A minLSTM keeps f_t / (f_t + i_t) of h_{t−1}. Its gates read x_t alone, and the candidate h̃_t is a "
+    "plain linear map of x_t, not squashed into (−1, 1).",
+}
+if facts.mode == "S6":
+    st.markdown(
+        "The selective state-space layer has one gate, the step size **Δ_t** > 0, one per channel and step, computed from "
+        "x_t alone. Its state keeps exp(Δ_t·A) of h_{t−1} (A < 0) and writes Δ_t·u_t in: a large Δ_t forgets and lets "
+        "this input in, a Δ_t near 0 keeps the state and passes over the input. Choosing that per input is the *selection*."
     )
-)
+else:
+    st.markdown(
+        "Gates are numbers between 0 and 1, one per unit and step, that decide what a cell keeps, writes and shows. "
+        "A forget (LSTM) or update (GRU) gate near 1 for many steps is memory being held. " + LINEAR_GATES.get(exp.config.model.cell, "")
+    )
 choice = sequence_layer_direction(exp, "gates")
 
 
@@ -38,30 +46,39 @@ def draw(exp: Experiment) -> None:
     row = choice.row
     i = min(choice.sample, snap.hidden.shape[1] - 1)
     labels = exp.task.input_labels(exp.trainer.probe.x[i])
-    gates_of_cell = {g.name: g for g in CELLS[exp.config.model.cell].gates}
+    gates_of_cell = {g.name: g for g in facts.gates}
     panels = list(snap.gates.items()) + ([("c", snap.cell)] if snap.cell is not None else [])
     for start in range(0, len(panels), 2):
         columns = st.columns(2)
         for col, (name, values) in zip(columns, panels[start : start + 2]):
             gate = gates_of_cell.get(name)
             title = f"{gate.title}: {gate.role}" if gate else "Cell state c_t: the long-term memory"
-            show_figure(state_heatmap(values[row, i], title, name, bounded=name in BOUNDED_GATES, x_labels=labels), col)
+            positive = bool(gate and gate.positive)
+            heatmap = state_heatmap(values[row, i], title, name, bounded=name in BOUNDED_GATES, x_labels=labels, positive=positive)
+            show_figure(heatmap, col)
     directions = exp.trainer.structure.num_directions
     rows = export_rows(next(iter(snap.gates.values())), row)
     label = "Gates, every layer and sequence" if len(rows) == len(snap.hidden) else f"Gates, layer {choice.layer + 1}"
     csv_download(label, lambda: gates_table(snap, directions, rows), f"gates_step-{snap.step}", key="gates_csv")
     sigmoid_gates = {name: values[row] for name, values in snap.gates.items() if name in BOUNDED_GATES}
-    left, right = st.columns([3, 2])
-    show_figure(gate_histograms(sigmoid_gates, f"How the gates spread (step {snap.step:,}, all probe sequences)"), left)
-    right.markdown("**Saturation**")
-    right.dataframe(saturation_table(sigmoid_gates), hide_index=True, width="stretch")
-    right.caption("Saturated gates (near 0 or 1) pass almost no gradient through their own weights: they learn slowly.")
+    if sigmoid_gates:  # the S6 layer's Δ_t is no sigmoid: it does not saturate
+        left, right = st.columns([3, 2])
+        show_figure(gate_histograms(sigmoid_gates, f"How the gates spread (step {snap.step:,}, all probe sequences)"), left)
+        right.markdown("**Saturation**")
+        right.dataframe(saturation_table(sigmoid_gates), hide_index=True, width="stretch")
+        right.caption("Saturated gates (near 0 or 1) pass almost no gradient through their own weights: they learn slowly.")
     if isinstance(exp.task, Characters):
-        gate = "forget" if "forget" in snap.gates else "update"
-        unit = int(abs(snap.gates[gate][row, i] - 0.5).mean(axis=0).argmax())
         chars = [exp.task.vocab[int(c)] for c in exp.trainer.probe.x[i]]
-        title = f"The {gate} gate of unit {unit} over the text (the unit whose gate is most decided)"
-        show_figure(text_activation(chars, snap.gates[gate][row, i, :, unit], title, bounded=True))
+        gate = facts.memory_gate or facts.gate_names[0]  # the gate that holds or lets go of the memory
+        values = snap.gates[gate][row, i]  # (T, H)
+        if gates_of_cell[gate].positive:
+            unit = int(values.std(axis=0).argmax())
+            title = f"Δ_t of channel {unit} over the text (the channel whose Δ_t varies most): bright lets the character in"
+        else:
+            unit = int(abs(values - 0.5).mean(axis=0).argmax())
+            title = f"The {gate} gate of unit {unit} over the text (the unit whose gate is most decided)"
+        facts_of_gate = gates_of_cell[gate]
+        show_figure(text_activation(chars, values[:, unit], title, bounded=facts_of_gate.bounded, positive=facts_of_gate.positive))
 
 
 live_view(draw)

@@ -52,8 +52,14 @@ def draw(exp: Experiment) -> None:
     right.caption("ρ above 1 at a step can grow the gradient there, below 1 shrinks it. For an LSTM, s = (h, c).")
     if not facts.reads_state:
         right.caption(
-            f"A {facts.title}'s gates read x_t only, so ∂h_t/∂h_{{t−1}} = diag(a_t) is diagonal: ρ is its largest coefficient "
-            "a_t, always below 1, and it never explodes."
+            f"The {facts.title} is linear in its state, h_t = a_t ⊙ h_{{t−1}} + b_t, with a_t = {facts.step_coefficient}, "
+            "which never reads h_{t−1}. So ∂h_t/∂h_{t−1} = diag(a_t) is diagonal: ρ is its largest |a_t|, always below 1, "
+            "and the gradient never explodes."
+        )
+    if facts.own_state:
+        right.caption(
+            f"The {facts.title}'s h_t here is its state ({'complex, the paper’s x_t' if facts.mode == 'LRU' else 'H × N numbers'}), "
+            "the quantity carried through time; its output y_t is read from it."
         )
     measured = int(np.isfinite(snap.jacobian_radius[row]).sum())
     if measured < snap.jacobian_radius.shape[1]:
@@ -63,7 +69,8 @@ def draw(exp: Experiment) -> None:
     left, right = st.columns(2)
     if eig:
         radius = max(float(np.abs(v).max()) for v in eig.values())
-        show_figure(eigenvalue_plot(eig, f"Eigenvalues of W_hh (largest |λ| = {radius:.2f})"), left)
+        title = "Eigenvalues of W_hh" if facts.reads_state else "λ, the eigenvalues of the step"  # the LRU's: diag(λ)
+        show_figure(eigenvalue_plot(eig, f"{title} (largest |λ| = {radius:.2f})"), left)
     else:
         left.info(f"A {facts.title} has no W_hh: nothing feeds h_{{t−1}} back through a matrix, so there are no eigenvalues to plot.")
     records = exp.trainer.records

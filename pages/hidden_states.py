@@ -6,6 +6,7 @@ import streamlit as st
 from rnn_core.data.tasks import Characters
 from rnn_core.inspect.analysis import bracket_depth, depth_unit, pca_2d, top_units
 from rnn_core.inspect.exports import export_rows, hidden_states_table
+from rnn_core.nn.cell_facts import CELLS
 from rnn_core.viz import overlay_lines, state_heatmap, text_activation, trajectory_2d, unit_lines
 from ui.charts import csv_download, show_figure
 from ui.controls import sequence_layer_direction
@@ -22,6 +23,10 @@ exp = current_experiment()
 if not exp.trainer.structure.recurrent:
     st.info("The windowing MLP keeps no state from step to step, so there is no h_t to show. Choose a recurrent cell in the sidebar.")
     stop_page()
+facts = CELLS[exp.config.model.cell]
+if facts.own_state:  # the LRU and the S6 layer: what the next layer and the head read is their output, not their state
+    state = "complex state x_t, read out as Re(C x_t) + D u_t" if facts.mode == "LRU" else "H × N state h_t, read out as h_t C_t + D ⊙ u_t"
+    st.caption(f"For the {facts.title}, h_t here is its output y_t, what the layer above and the head read. It carries a {state}.")
 
 choice = sequence_layer_direction(exp, "hidden")
 

@@ -1,10 +1,11 @@
-"""Shapes and parameters: every tensor and weight of a PyTorch recurrent layer, and the count by formula."""
+"""Shapes and parameters: every tensor and weight of a recurrent layer (PyTorch's or ours), and the count by formula."""
 
 import streamlit as st
 
 import ui  # noqa: F401  (a fresh server's first page: see ui/__init__.py)
 from rnn_core.config import CELL_TITLES
 from rnn_core.lessons.notes import parameter_formula_text, parameter_shapes, tensor_shapes
+from rnn_core.nn.cell_facts import STATE_SIZE
 
 st.title("Shapes and parameters")
 st.markdown(
@@ -42,6 +43,8 @@ left, right = st.columns([3, 1])
 left.markdown(f"**By formula:** {formula}")
 left.caption(
     "Per layer and direction: G·(H·H_in + H + H·H + H) with G = 1 (RNN), 3 (GRU) or 4 (LSTM), then the head k·(D·H) + k. "
-    "minGRU (G = 2) and minLSTM (G = 3) have no W_hh or b_hh: G·(H·H_in + H)."
+    "minGRU (G = 2) and minLSTM (G = 3) have no W_hh or b_hh: G·(H·H_in + H). "
+    "The LRU: ν, θ and γ (H each), B and C as real and imaginary parts (2·H·H_in, 2·H·H) and D (H·H_in). "
+    f"The S6 layer, with a state of N = {STATE_SIZE} per channel: W_in, b_in, W_Δ, b_Δ, W_B and W_C (N·H each), A_log (H·N) and D (H)."
 )
 right.metric("Counted in the model", f"{int(table['count'].sum()):,}")

@@ -4,7 +4,8 @@ The package is in layers, each importing only those above it in this list:
 
 - ``config``: an experiment described as frozen, validated data (``ExperimentConfig`` and its parts);
 - ``nn``: the cells, and ``RNN``, ``LSTM``, ``GRU`` written one time step at a time (drop-in for torch's) and the
-  linear recurrences ``MinGRU``, ``MinLSTM``, whose ``record(x)`` returns a :class:`Recording` of every h_t, c_t and gate;
+  linear recurrences ``MinGRU``, ``MinLSTM``, ``LRU``, ``SelectiveSSM``, whose ``record(x)`` returns a :class:`Recording`
+  of every h_t, c_t and gate;
 - ``data``: texts and the tasks that make batches of them (``make_task``);
 - ``train``: the model, its loss, the ``Trainer``, its history and checkpoints;
 - ``inspect``: probe snapshots, summaries, comparisons, exports and generated text;
@@ -23,12 +24,13 @@ from rnn_core.inspect.probes import ProbeSnapshot, Snapshots
 from rnn_core.nn.layers import GRU, LSTM, RNN
 from rnn_core.nn.linear_layers import MinGRU, MinLSTM
 from rnn_core.nn.recording import Recording
+from rnn_core.nn.state_space_layers import LRU, SelectiveSSM
 from rnn_core.train.checkpoints import read_checkpoint, restore_trainer, save_checkpoint
 from rnn_core.train.models import SequenceModel
 from rnn_core.train.trainer import Divergence, Trainer
 
 __all__ = [
-    "GRU", "LSTM", "RNN", "Divergence", "ExperimentConfig", "MinGRU", "MinLSTM", "ModelConfig", "ProbeSnapshot",
-    "Recording", "SequenceModel", "Snapshots", "TaskConfig", "TrainConfig", "Trainer", "make_task", "read_checkpoint",
+    "GRU", "LRU", "LSTM", "RNN", "Divergence", "ExperimentConfig", "MinGRU", "MinLSTM", "ModelConfig", "ProbeSnapshot",
+    "Recording", "SelectiveSSM", "SequenceModel", "Snapshots", "TaskConfig", "TrainConfig", "Trainer", "make_task", "read_checkpoint",
     "restore_trainer", "sample_text", "save_checkpoint", "snapshot_layer", "top_k_next",
 ]

@@ -14,6 +14,7 @@ from numbers import Integral, Real
 from typing import Any
 
 from rnn_core.nn.cell_facts import CELLS as RECURRENT_CELLS
+from rnn_core.nn.cell_facts import STATE_SIZE
 
 TASK_NAMES = ("next_number", "sine", "copy", "adding", "parity", "characters", "series")  # titles: each Task's own
 TEXT_TITLES = {
@@ -36,6 +37,7 @@ ENCODINGS = tuple(ENCODING_TITLES)
 OPTIMIZER_TITLES = {"adam": "Adam", "sgd": "SGD with momentum", "rmsprop": "RMSprop"}
 OPTIMIZERS = tuple(OPTIMIZER_TITLES)
 HIDDEN_SIZES = (1, 2, 3, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+STATE_SIZES = (1, 2, 4, 8, 16, 32)  # the selective state-space layer's N
 BATCH_SIZES = (1, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 CLIP_NORMS = (0.0, 0.1, 0.5, 1.0, 5.0, 10.0)
@@ -184,6 +186,13 @@ class ModelConfig:
     encoding: str = setting("onehot", choices=ENCODING_TITLES, label="Input encoding")  # characters and symbols
     embedding_dim: int = setting(8, bounds=(1, 256))
     window: int = setting(5, bounds=(1, 200), label="Window (steps the MLP sees)", span=(1, 50))  # mlp: past steps it sees
+    state_size: int = setting(
+        STATE_SIZE,
+        bounds=(1, 64),
+        label="State size N (per channel)",
+        values=STATE_SIZES,
+        help="The selective state-space layer keeps an H × N state: N numbers per channel, each forgetting at its own rate.",
+    )  # s6 only
 
     def __post_init__(self) -> None:
         _check_settings(self)

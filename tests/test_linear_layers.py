@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from rnn_core import MinGRU, MinLSTM
+from rnn_core import LRU, MinGRU, MinLSTM, SelectiveSSM
 from rnn_core.nn.linear_layers import linear_scan
 
 
@@ -131,25 +131,31 @@ def test_the_cell_table_counts_their_parameters(cls):
     assert cls.cell.layer_parameters(3, 4, directions=2) == sum(p.numel() for p in layer.parameters())  # 2·G·(4·3 + 4)
 
 
-@pytest.mark.parametrize("cls", [MinGRU, MinLSTM])
+@pytest.mark.parametrize("cls", [MinGRU, MinLSTM, LRU, SelectiveSSM])
 def test_the_recorded_step_jacobian_is_autograds_and_diagonal(cls):
-    from rnn_core.nn.jacobians import recorded_step_jacobians
+    from rnn_core.nn.jacobians import recorded_step_diagonals
 
     torch.manual_seed(2)
-    layer = cls(2, 3)
+    layer = cls(2, 3, bidirectional=True)
     x = torch.randn(1, 6, 2)  # (B, T, H_in), time second as the model feeds it
     layer.batch_first = True
     rec = layer.record(x)
-    ours = recorded_step_jacobians(layer, rec, torch.arange(1, 6))[0]  # (5, 3, 3)
-    w, b = layer.weight_ih_l0, layer.bias_ih_l0
-    a, _, _ = layer.coefficients(torch.nn.functional.linear(x[0], w, b))  # (T, H)
-    for t in range(1, 6):
-        h_prev = rec.hidden[0, 0, t - 1].clone().requires_grad_(True)
-        _, b_t, _ = layer.coefficients(torch.nn.functional.linear(x[0, t], w, b))
-        a_t, b_t = a[t].detach(), b_t.detach()
-        step = torch.autograd.functional.jacobian(lambda h, a_t=a_t, b_t=b_t: a_t * h + b_t, h_prev)
-        assert_close(ours[t - 1], step, atol=1e-6, rtol=0)
-        assert_close(ours[t - 1], torch.diag(torch.diagonal(ours[t - 1])))  # diagonal
+    states = rec.hidden if rec.state is None else rec.state  # (LD, B, T, *state)
+    for k, reverse in ((0, False), (1, True)):
+        ours = recorded_step_diagonals(layer, rec, torch.arange(6))[k]  # (T, S)
+        a, b, _ = (v.detach() if isinstance(v, torch.Tensor) else v for v in layer.coefficients(x[0], k))  # (T, *state)
+        for t in range(1, 5):
+            prev = states[k, 0, t + 1 if reverse else t - 1].clone()  # the state the step read
+            if prev.is_complex():  # autograd's Jacobian of a holomorphic map: the real and imaginary parts apart
+                def real_part(re, a_t=a[t], b_t=b[t], im=prev.imag):
+                    return (a_t * torch.complex(re, im) + b_t).real
+
+                step = torch.autograd.functional.jacobian(real_part, prev.real)
+                assert_close(torch.diag(ours[t].real), step, atol=1e-6, rtol=0)
+                continue
+            step = torch.autograd.functional.jacobian(lambda s, a_t=a[t], b_t=b[t]: a_t * s + b_t, prev)  # (*state, *state)
+            n = prev.numel()
+            assert_close(torch.diag(ours[t]), step.reshape(n, n), atol=1e-6, rtol=0)  # diagonal, equal to autograd's
 
 
 @pytest.mark.parametrize("cell", ["mingru", "minlstm"])

@@ -177,6 +177,8 @@ def model_widgets(task_name: str) -> None:
         control("model", "memory_gate_bias")
     if cell == "mlp":
         control("model", "window")
+    if cell in CELLS and CELLS[cell].mode == "S6":
+        control("model", "state_size")
     if TASK_CLASSES[task_name].tokens:
         control("model", "encoding")
 

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnn_core.nn.cell_facts import CELLS
-from rnn_core.nn.jacobians import recorded_step_jacobians
+from rnn_core.nn.jacobians import recorded_step_diagonals, recorded_step_jacobians
 from rnn_core.train.losses import task_loss
 
 JACOBIAN_BUDGET = 4e9  # S³ summed over the step Jacobians a snapshot decomposes: about 2 s on one core
@@ -227,9 +227,14 @@ def _step_losses(model, task, features: Tensor, batch) -> np.ndarray:
 
 
 def _eigenvalues(twin: nn.Module, cell: str) -> dict[WeightBlock, np.ndarray]:
-    """Eigenvalues of every W_hh, per gate block for gated cells (their W_hh is not square); none for a cell without
-    W_hh (a linear recurrence, whose step Jacobian is diagonal: its spectral radius says all)."""
+    """Eigenvalues of every W_hh, per gate block for gated cells (their W_hh is not square); the LRU's λ, the
+    eigenvalues of its step diag(λ); none for the other cells without W_hh (their diagonal step changes with x_t:
+    its spectral radius says all)."""
     H, out = twin.hidden_size, {}
+    if twin.mode == "LRU":  # its step is diag(λ): λ are the eigenvalues
+        for k in range(twin.num_layers * twin.num_directions):
+            out[WeightBlock(k // twin.num_directions, k % twin.num_directions == 1, "")] = twin.eigenvalues(k).detach().numpy()
+        return out
     if not CELLS[cell].reads_state:
         return out
     blocks = CELLS[cell].gate_names or ("",)
@@ -258,6 +263,8 @@ def _jacobian_radius(twin: nn.Module, rec) -> np.ndarray:
     """Spectral radius of the step Jacobian ∂s_t/∂s_{t-1} along the first probe sequence, per layer-direction, at the
     steps :func:`jacobian_steps` affords (NaN at the others)."""
     H, T = twin.hidden_size, rec.hidden.size(2)
+    if not twin.facts.reads_state:  # a linear recurrence: diagonal, its radius the largest |a_t|, cheap at every step
+        return torch.stack([d.abs().amax(dim=-1) for d in recorded_step_diagonals(twin, rec, torch.arange(T))]).numpy()
     steps = torch.from_numpy(jacobian_steps(T, H if rec.cell is None else 2 * H, twin.num_layers * twin.num_directions))
     radii = torch.full((twin.num_layers * twin.num_directions, T), torch.nan)
     jacobians = recorded_step_jacobians(twin, rec, steps)  # torch's eigvals on float32: the cheapest exact way measured

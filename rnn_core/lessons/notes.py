@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from rnn_core.nn.by_cell import fused_layer
-from rnn_core.nn.cell_facts import CELLS
+from rnn_core.nn.cell_facts import CELLS, STATE_SIZE
 from rnn_core.nn.layers import RNN
 
 DEMO_LENGTHS = (1, 2, 3, 4, 5, 10)
@@ -174,18 +174,22 @@ def tensor_shapes(
     D = 2 if bidirectional else 1
     x = torch.zeros((batch, seq_len, input_size) if batch_first else (seq_len, batch, input_size))
     output, state = module(x)
-    h_n, c_n = state if CELLS[cell].has_cell_state else (state, None)
+    facts = CELLS[cell]
+    h_n, c_n = state if facts.has_cell_state else (state, None)
     head = torch.nn.Linear(D * hidden_size, out_features)(output)
     N, L, H = "N", "L", "H_out"
+    state_symbols = f"(D·num_layers, {N}, {H}" + (", state_size)" if facts.mode == "S6" else ")")
+    kind = {"LRU": "complex state x", "S6": "state h (H × state_size per sequence)"}.get(facts.mode, "hidden state h")
+    output_is = "y_t" if facts.own_state else "h_t"
     rows = [
         ("input x", x.shape, f"({N}, {L}, H_in)" if batch_first else f"({L}, {N}, H_in)", "the sequence"),
-        ("h_0", h_n.shape, f"(D·num_layers, {N}, {H})", "initial hidden state (zeros if not given); batch_first never applies"),
+        ("h_0", h_n.shape, state_symbols, f"initial {kind} (zeros if not given); batch_first never applies"),
     ]
     if c_n is not None:
         rows.append(("c_0", c_n.shape, f"(D·num_layers, {N}, {H})", "initial cell state"))
     rows += [
-        ("output", output.shape, f"({N}, {L}, D·{H})" if batch_first else f"({L}, {N}, D·{H})", "h_t of the last layer at every step"),
-        ("h_n", h_n.shape, f"(D·num_layers, {N}, {H})", "h at the last step of every layer and direction"),
+        ("output", output.shape, f"({N}, {L}, D·{H})" if batch_first else f"({L}, {N}, D·{H})", f"{output_is} of the last layer"),
+        ("h_n", h_n.shape, state_symbols, f"the {kind} at the last step of every layer and direction"),
     ]
     if c_n is not None:
         rows.append(("c_n", c_n.shape, f"(D·num_layers, {N}, {H})", "c at the last step of every layer and direction"))
@@ -214,7 +218,12 @@ def parameter_formula_text(cell: str, input_size: int, hidden_size: int, num_lay
     parts, total = [], 0
     for layer in range(num_layers):
         h_in = input_size if layer == 0 else D * H
-        total += CELLS[cell].layer_parameters(h_in, H, D)
+        total += CELLS[cell].layer_parameters(h_in, H, D, STATE_SIZE)
+        if CELLS[cell].own_state:  # the LRU and the S6 layer: their own parameters, shape by shape
+            factor = f"{D} · " if D != 1 else ""
+            shapes = CELLS[cell].parameter_shapes(h_in, H, True, STATE_SIZE).values()
+            parts.append(f"{factor}({' + '.join('·'.join(map(str, shape)) for shape in shapes)})")
+            continue
         factor = " · ".join(str(f) for f in (D, G) if f != 1)
         recurrent = f" + {H}·{H} + {H}" if CELLS[cell].reads_state else ""  # the linear recurrences have no W_hh, b_hh
         parts.append(f"{factor + ' · ' if factor else ''}({H}·{h_in} + {H}{recurrent})")

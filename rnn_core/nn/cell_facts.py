@@ -7,7 +7,10 @@ one for a plain RNN, whose only "gate" is its tanh or ReLU.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+STATE_SIZE = 8  # the selective state-space layer's N unless one is chosen: the state per channel (Mamba's default is 16)
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,7 @@ class Gate:
     role: str  # what it decides, in a few words
     bounded: bool  # a sigmoid in (0, 1) that opens and closes; False for a candidate
     linear: bool = False  # a candidate that is an affine map of x_t, any value (the linear recurrences'); else a tanh in (−1, 1)
+    positive: bool = False  # any positive value (the S6 layer's step size Δ_t, a softplus)
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,9 @@ class Cell:
     gates: tuple[Gate, ...] = ()  # in the order of torch's weight rows: weight_ih is len(gates) blocks of H rows
     nonlinearity: str | None = None  # a plain RNN's: torch.nn.RNN's argument
     memory_gate: str | None = None  # the gate whose bias keeps memory when raised (ModelConfig.memory_gate_bias)
+    step_coefficient: str = ""  # a linear recurrence's a_t in h_t = a_t ⊙ h_{t−1} + b_t, the diagonal of its step Jacobian
     reads_state: bool = True  # its gates read h_{t-1} through W_hh; the linear recurrences' read only x_t (no W_hh, b_hh)
+    own_state: bool = False  # its state is not its output y_t (the LRU's complex x_t, the S6 layer's H×N h_t): Recording.state
 
     @property
     def blocks(self) -> int:
@@ -48,11 +54,37 @@ class Cell:
         """Which block of rows ``memory_gate`` is, or None for a cell without one."""
         return self.gate_names.index(self.memory_gate) if self.memory_gate else None
 
-    def layer_parameters(self, input_size: int, hidden_size: int, directions: int = 1) -> int:
-        """Weights and biases of one layer, the notes' count: per block and direction, W_ih (H·H_in), b_ih (H),
-        W_hh (H·H) and b_hh (H); without the last two for a cell that does not read its state."""
-        H = hidden_size
-        return directions * self.blocks * (H * input_size + H + (H * H + H if self.reads_state else 0))
+    def parameter_shapes(
+        self, input_size: int, hidden_size: int, bias: bool = True, state_size: int = STATE_SIZE
+    ) -> dict[str, tuple[int, ...]]:
+        """One layer-direction's parameters, by name without the ``_l{k}[_reverse]`` suffix, in registration order.
+
+        The torch cells' and the min cells': G blocks of H rows in W_ih (H_in columns) and W_hh, and their biases.
+        The LRU's (Orvieto et al. 2023): λ's ν and θ and the input scale γ (as logarithms), B and C (complex, as real and
+        imaginary parts) and D; no bias. The S6 layer's (Gu and Dao 2023, simplified): W_in and b_in (u_t), W_Δ and b_Δ,
+        W_B and W_C (B_t, C_t ∈ R^N), A_log (A = −exp(A_log), H × N) and D; ``bias`` drops b_in only, since b_Δ sets Δ's
+        starting range.
+        """
+        H, H_in, N = hidden_size, input_size, state_size
+        if self.mode == "LRU":
+            complex_parts = {"B_re": (H, H_in), "B_im": (H, H_in), "C_re": (H, H), "C_im": (H, H)}
+            return {"nu_log": (H,), "theta_log": (H,), "gamma_log": (H,)} | complex_parts | {"D": (H, H_in)}
+        if self.mode == "S6":
+            return {"W_in": (H, H_in)} | ({"b_in": (H,)} if bias else {}) | {
+                "W_delta": (H, H), "b_delta": (H,), "W_B": (N, H), "W_C": (N, H), "A_log": (H, N), "D": (H,)
+            }  # fmt: skip
+        rows = self.blocks * H
+        shapes = {"weight_ih": (rows, H_in)} | ({"weight_hh": (rows, H)} if self.reads_state else {})
+        if bias:
+            shapes |= {"bias_ih": (rows,)} | ({"bias_hh": (rows,)} if self.reads_state else {})
+        return shapes
+
+    def layer_parameters(self, input_size: int, hidden_size: int, directions: int = 1, state_size: int = STATE_SIZE) -> int:
+        """Weights and biases of one layer with biases, the notes' count: per block and direction, W_ih (H·H_in), b_ih (H),
+        W_hh (H·H) and b_hh (H), without the last two for a cell that does not read its state; the LRU's and the S6
+        layer's from their own shapes."""
+        shapes = self.parameter_shapes(input_size, hidden_size, True, state_size).values()
+        return directions * sum(math.prod(shape) for shape in shapes)
 
     def torch_arguments(self) -> dict:
         """What torch's module (and ours) needs besides the sizes to be this cell."""
@@ -81,6 +113,9 @@ _MINLSTM_GATES = (
     Gate("input", "Input gate i_t", "how much of the candidate to write", True),
     Gate("candidate", "Candidate h̃_t", "what could be written (linear in x_t)", False, linear=True),
 )
+# The LRU has no gates; the S6 layer's Δ_t is how much of each input it lets in, and how much of its state it forgets.
+_S6_GATES = (Gate("selection", "Selection Δ_t", "how much of x_t it lets in", False, positive=True),)
+_MINLSTM_A, _S6_A = "f_t / (f_t + i_t) from x_t", "exp(Δ_t ⊗ A) from x_t, one per number of the state"  # their a_t
 CELLS: dict[str, Cell] = {
     c.name: c
     for c in (
@@ -88,8 +123,11 @@ CELLS: dict[str, Cell] = {
         Cell("rnn_relu", "RNN (ReLU)", "RNN_RELU", nonlinearity="relu"),
         Cell("lstm", "LSTM", "LSTM", _LSTM_GATES, memory_gate="forget"),
         Cell("gru", "GRU", "GRU", _GRU_GATES, memory_gate="update"),
-        Cell("mingru", "minGRU", "MINGRU", _MINGRU_GATES, reads_state=False),  # z_t replaces: a higher bias keeps less
-        Cell("minlstm", "minLSTM", "MINLSTM", _MINLSTM_GATES, memory_gate="forget", reads_state=False),
+        # z_t replaces h_{t-1}: a higher bias keeps less, so it has no memory gate
+        Cell("mingru", "minGRU", "MINGRU", _MINGRU_GATES, step_coefficient="1 − z_t from x_t", reads_state=False),
+        Cell("minlstm", "minLSTM", "MINLSTM", _MINLSTM_GATES, memory_gate="forget", step_coefficient=_MINLSTM_A, reads_state=False),
+        Cell("lru", "LRU", "LRU", step_coefficient="λ, a parameter, the same at every step", reads_state=False, own_state=True),
+        Cell("s6", "Selective SSM (S6)", "S6", _S6_GATES, step_coefficient=_S6_A, reads_state=False, own_state=True),
     )
 }
 TORCH_CELLS: dict[str, Cell] = {name: c for name, c in CELLS.items() if c.reads_state}  # the ones torch.nn has too

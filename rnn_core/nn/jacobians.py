@@ -31,6 +31,34 @@ def recorded_step_jacobians(layer: nn.Module, rec: Recording, steps: Tensor) -> 
     return jacobians
 
 
+def recorded_step_diagonals(layer: nn.Module, rec: Recording, steps: Tensor) -> list[Tensor]:
+    """For a linear recurrence (``Cell.reads_state`` False), whose step Jacobian ∂s_t/∂s_{t−1} is the diagonal matrix
+    diag(a_t): that diagonal at ``steps`` of the first sequence of ``rec``, one ``(N, S)`` per layer-direction.
+
+        minGRU   a_t = 1 − z_t                S = H
+        minLSTM  a_t = f_t / (f_t + i_t)      S = H
+        LRU      a_t = λ, at every step        S = H, complex: its eigenvalues are λ itself
+        S6       a_t = exp(Δ_t ⊗ A)            S = H·N, the state flattened channel by channel
+
+    Its spectral radius is the largest |a_t|: no eigendecomposition is needed, so every step is measured.
+    """
+    diagonals = []
+    for k in range(layer.num_layers * layer.num_directions):
+        gates = {g: v[k, 0, steps] for g, v in rec.gates.items()}  # each (N, H)
+        if layer.mode == "MINGRU":
+            diagonals.append(1 - gates["update"])
+        elif layer.mode == "MINLSTM":
+            diagonals.append(gates["forget"] / (gates["forget"] + gates["input"]))
+        elif layer.mode == "LRU":
+            diagonals.append(layer.eigenvalues(k).detach().expand(len(steps), -1))
+        elif layer.mode == "S6":
+            a = -torch.exp(layer.direction_parameters(k)["A_log"].detach())  # (H, N)
+            diagonals.append(torch.exp(gates["selection"].unsqueeze(-1) * a).flatten(-2))
+        else:
+            raise ValueError(f"the step Jacobian of mode {layer.mode!r} is not diagonal: use recorded_step_jacobians")
+    return diagonals
+
+
 def step_jacobians(mode: str, w_hh: Tensor, b_hh: Tensor | None, prev: tuple[Tensor, ...], new: tuple[Tensor, ...], gates) -> Tensor:
     """∂s_t/∂s_{t-1} of one cell at N steps at once, ``(N, S, S)``, written out from the equations in cells.py.
 
@@ -46,8 +74,8 @@ def step_jacobians(mode: str, w_hh: Tensor, b_hh: Tensor | None, prev: tuple[Ten
         LSTM  ∂c_t/∂h_{t-1} = diag(c_{t-1} f(1-f)) W_hf + diag(g i(1-i)) W_hi + diag(i(1-g²)) W_hg,  ∂c_t/∂c_{t-1} = diag(f)
               ∂h_t/∂h_{t-1} = diag(tanh(c_t) o(1-o)) W_ho + diag(o(1 - tanh²c_t)) ∂c_t/∂h_{t-1},
               ∂h_t/∂c_{t-1} = diag(o(1 - tanh²c_t) f)
-        minGRU  ∂h_t/∂h_{t-1} = diag(1 - z)         (the gates read x_t only: the Jacobian is diagonal, its
-        minLSTM ∂h_t/∂h_{t-1} = diag(f / (f + i))    spectral radius the largest coefficient a_t)
+
+    The linear recurrences' Jacobians are diagonal: :func:`recorded_step_diagonals`.
     """
 
     def rows(v: Tensor, w: Tensor) -> Tensor:
@@ -57,10 +85,6 @@ def step_jacobians(mode: str, w_hh: Tensor, b_hh: Tensor | None, prev: tuple[Ten
         return rows(1 - new[0] ** 2, w_hh)
     if mode == "RNN_RELU":
         return rows((new[0] > 0).to(w_hh.dtype), w_hh)
-    if mode == "MINGRU":
-        return torch.diag_embed(1 - gates["update"])
-    if mode == "MINLSTM":
-        return torch.diag_embed(gates["forget"] / (gates["forget"] + gates["input"]))
     if mode == "GRU":
         (h_prev,) = prev
         r, z, n = gates["reset"], gates["update"], gates["new"]

@@ -23,8 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from rnn_core.nn.base import _RecurrentBase
 from rnn_core.nn.cell_facts import CELLS, Cell
-from rnn_core.nn.layers import _record_step, _RecurrentBase
 
 
 def linear_scan(a: Tensor, b: Tensor, h0: Tensor) -> Tensor:
@@ -45,7 +45,9 @@ def linear_scan(a: Tensor, b: Tensor, h0: Tensor) -> Tensor:
 
 
 class _LinearRecurrence(_RecurrentBase):
-    """What minGRU and minLSTM share: parameters without W_hh, the scan, the loop that records."""
+    """What every linear recurrence s_t = a_t ⊙ s_{t-1} + b_t, y_t = readout(s_t, x_t) shares: a_t and b_t computed
+    from the whole input at once (:meth:`coefficients`), the scan that ``forward`` runs, the loop that :meth:`record`
+    runs, and the output read from the states (:meth:`read_out`; y_t = h_t for minGRU and minLSTM)."""
 
     cell: Cell
 
@@ -60,33 +62,55 @@ class _LinearRecurrence(_RecurrentBase):
         bidirectional: bool = False,
         device=None,
         dtype=None,
+        *,
+        state_size: int = 0,
     ) -> None:
-        super().__init__(self.cell.mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype)
+        super().__init__(
+            self.cell.mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype,
+            state_size=state_size,
+        )  # fmt: skip
 
     def direction_weights(self, k: int) -> tuple[Tensor, None, Tensor | None, None]:
         """Layer-direction ``k``'s ``(w_ih, None, b_ih, None)``: there is no W_hh."""
-        w_ih, *bias = self.all_weights[k]
-        return w_ih, None, bias[0] if bias else None, None
+        p = self.direction_parameters(k)
+        return p["weight_ih"], None, p.get("bias_ih"), None
 
-    def coefficients(self, projected: Tensor) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
-        """From W_ih x_t + b_ih, ``(..., G·H)``: a_t, b_t and the gates to record, each ``(..., H)``."""
+    def projected(self, x: Tensor, k: int) -> Tensor:
+        """W_ih x_t + b_ih at every step at once: minGRU's and minLSTM's gate pre-activations, ``(..., G·H)``."""
+        w_ih, _, b_ih, _ = self.direction_weights(k)
+        return F.linear(x, w_ih, b_ih)
+
+    def coefficients(self, x: Tensor, k: int) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+        """From layer-direction ``k``'s input ``(..., H_in)``: a_t and b_t, each ``(..., *state_shape)``, and the gates
+        to record, each ``(..., H)``."""
         raise NotImplementedError
 
+    def read_out(self, states: Tensor, x: Tensor, k: int) -> Tensor:
+        """The output y_t of every step from the states and the input: the state itself unless a cell says otherwise."""
+        return states
+
     def _run_direction(self, x: Tensor, state: tuple[Tensor, ...], k: int, reverse: bool, keep: bool):
-        w_ih, _, b_ih, _ = self.direction_weights(k)
-        a, b, gates = self.coefficients(F.linear(x, w_ih, b_ih))  # each (T, B, H)
-        if not keep:  # all steps at once
+        a, b, gates = self.coefficients(x, k)  # each (T, B, *state_shape)
+        if keep:  # step by step, the teaching path: every state kept in the graph for ∂L/∂s_t
+            s, steps = state[0], [None] * x.size(0)
+            for t in range(x.size(0) - 1, -1, -1) if reverse else range(x.size(0)):
+                s = a[t] * s + b[t]
+                steps[t] = s
+            states = torch.stack(steps)
+        else:  # all steps at once
             order = (lambda v: v.flip(0)) if reverse else (lambda v: v)
-            h = order(linear_scan(order(a), order(b), state[0]))
-            return h, (h[0] if reverse else h[-1],), None
-        seq_len, h = x.size(0), state[0]
-        outputs: list[Tensor | None] = [None] * seq_len
-        records: list[dict[str, Tensor]] = [{}] * seq_len
-        for t in range(seq_len - 1, -1, -1) if reverse else range(seq_len):
-            h = a[t] * h + b[t]
-            outputs[t] = h
-            records[t] = _record_step((h,), {g: v[t] for g, v in gates.items()})
-        return torch.stack(outputs), (h,), records
+            states = order(linear_scan(order(a), order(b), state[0]))
+        y = self.read_out(states, x, k)
+        final = (states[0] if reverse else states[-1],)
+        if not keep:
+            return y, final, None
+        records = []
+        for t in range(x.size(0)):
+            kept = {"h_graph": steps[t], "h": y[t].detach()} | {g: v[t].detach() for g, v in gates.items()}
+            if self.facts.own_state:
+                kept["state"] = steps[t].detach()
+            records.append(kept)
+        return y, final, records
 
 
 class MinGRU(_LinearRecurrence):
@@ -104,8 +128,8 @@ class MinGRU(_LinearRecurrence):
 
     cell = CELLS["mingru"]
 
-    def coefficients(self, projected: Tensor) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
-        pre_z, candidate = projected.chunk(2, dim=-1)
+    def coefficients(self, x: Tensor, k: int) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+        pre_z, candidate = self.projected(x, k).chunk(2, dim=-1)
         z = torch.sigmoid(pre_z)
         return 1 - z, z * candidate, {"update": z, "candidate": candidate}
 
@@ -121,8 +145,8 @@ class MinLSTM(_LinearRecurrence):
 
     cell = CELLS["minlstm"]
 
-    def coefficients(self, projected: Tensor) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
-        pre_f, pre_i, candidate = projected.chunk(3, dim=-1)
+    def coefficients(self, x: Tensor, k: int) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+        pre_f, pre_i, candidate = self.projected(x, k).chunk(3, dim=-1)
         f, i = torch.sigmoid(pre_f), torch.sigmoid(pre_i)
         total = f + i
         return f / total, i / total * candidate, {"forget": f, "input": i, "candidate": candidate}

@@ -32,6 +32,10 @@ class Recording:
             directions (the reverse direction's h at index t is the state after it
             has read x_t ... x_{T-1}). Detached: for showing, not for losses.
         cell: every c_t of an LSTM, ``(LD, B, T, H)``, else ``None``. Detached.
+        state: the recurrent state when it is not the output (``Cell.own_state``), else ``None``. Detached:
+            the LRU's complex x_t ``(LD, B, T, H)`` (``.real``, ``.imag``, ``.abs()``), the selective state-space
+            layer's h_t ``(LD, B, T, H, N)``. For these two, ``hidden`` holds the output y_t, and
+            :meth:`hidden_grad_norm` measures the gradient reaching the state, the quantity carried through time.
         gates: gate activations after their nonlinearity, each ``(LD, B, T, H)``:
             LSTM ``input, forget, cell, output``; GRU ``reset, update, new``;
             empty for a plain RNN. Detached.
@@ -46,8 +50,9 @@ class Recording:
     gates: dict[str, Tensor]
     num_layers: int
     num_directions: int
-    # h_t as computed, still in the autograd graph: [layer-direction][t] -> (B, H)
+    # the state carried through time as computed, still in the autograd graph: [layer-direction][t] -> (B, H) or (B, H, N)
     _steps: list[list[Tensor]] = field(repr=False)
+    state: Tensor | None = None
     _grads: _GradientSums = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

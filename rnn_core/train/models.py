@@ -14,7 +14,7 @@ from torch import Tensor, nn
 from rnn_core.config import ModelConfig
 from rnn_core.data.tasks import Task
 from rnn_core.nn.by_cell import fused_layer, stepwise_layer
-from rnn_core.nn.cell_facts import CELLS
+from rnn_core.nn.cell_facts import CELLS, STATE_SIZE
 
 
 class OneHot(nn.Module):
@@ -73,7 +73,7 @@ class SequenceModel(nn.Module):
             dropout = config.dropout if config.num_layers > 1 else 0.0
             self.rnn = fused_layer(
                 config.cell, features, config.hidden_size, config.num_layers,
-                batch_first=True, dropout=dropout, bidirectional=config.bidirectional,
+                batch_first=True, dropout=dropout, bidirectional=config.bidirectional, state_size=config.state_size,
             )
         self.head = nn.Linear(self.num_directions * config.hidden_size, task.output_size)
         initialise(self, config)
@@ -120,8 +120,9 @@ class SequenceModel(nn.Module):
             raise ValueError("the windowing MLP has no recurrent layer to record")
         rnn = self.rnn
         twin = stepwise_layer(
-            self.cell, rnn.input_size, rnn.hidden_size, rnn.num_layers, batch_first=True, bidirectional=rnn.bidirectional, device="meta"
-        )
+            self.cell, rnn.input_size, rnn.hidden_size, rnn.num_layers,
+            batch_first=True, bidirectional=rnn.bidirectional, state_size=self.config.state_size, device="meta",
+        )  # fmt: skip
         for name, param in rnn.named_parameters():
             setattr(twin, name, param)  # the same Parameter objects: nothing is copied, nothing can drift
         return twin.eval()
@@ -161,13 +162,20 @@ def count_parameters(model: nn.Module) -> int:
 
 
 def parameter_formula(
-    cell: str, input_size: int, hidden_size: int, output_size: int, num_layers: int = 1, bidirectional: bool = False
+    cell: str,
+    input_size: int,
+    hidden_size: int,
+    output_size: int,
+    num_layers: int = 1,
+    bidirectional: bool = False,
+    state_size: int = STATE_SIZE,
 ) -> int:
     """The notes' count, (H·H_in + H) + (H·H + H) + (k·H + k) for one plain RNN layer and its head,
-    with G = 3 (GRU) or 4 (LSTM) times the recurrent part, D = 2 directions, and D·H inputs to layers above the first.
+    with G = 3 (GRU) or 4 (LSTM) times the recurrent part, D = 2 directions, and D·H inputs to layers above the first
+    (the other cells' layers by their own shapes, ``Cell.parameter_shapes``).
     """
     D, H = 2 if bidirectional else 1, hidden_size
-    layers = sum(CELLS[cell].layer_parameters(input_size if layer == 0 else D * H, H, D) for layer in range(num_layers))
+    layers = sum(CELLS[cell].layer_parameters(input_size if layer == 0 else D * H, H, D, state_size) for layer in range(num_layers))
     return layers + output_size * D * H + output_size
 
 
@@ -189,5 +197,7 @@ def multiply_adds_per_step(config: ModelConfig, task: Task, batch_size: int) -> 
     if config.cell == "mlp":
         weights = features * config.window * H + (config.num_layers - 1) * H * H + H * task.output_size
     else:
-        weights = parameter_formula(config.cell, features, H, task.output_size, config.num_layers, config.bidirectional)
+        weights = parameter_formula(config.cell, features, H, task.output_size, config.num_layers, config.bidirectional, config.state_size)
+        if config.cell == "s6":  # and its H × N state, updated and read at every step (about 6 operations per number)
+            weights += 6 * H * config.state_size * config.num_layers * (2 if config.bidirectional else 1)
     return 3.0 * batch_size * task.seq_len * weights

@@ -8,11 +8,13 @@ import numpy as np
 from rnn_core.viz.theme import figure, text_spec, time_axis, typed
 
 
-def state_heatmap(values: np.ndarray, title: str, value_label: str, bounded: bool = False, x_labels: list[str] | None = None) -> dict:
+def state_heatmap(
+    values: np.ndarray, title: str, value_label: str, bounded: bool = False, x_labels: list[str] | None = None, positive: bool = False
+) -> dict:
     """Unit × time heatmap of a state or gate, ``values`` shaped ``(T, H)``.
 
-    ``bounded`` is for gates that live in [0, 1] (a sequential scale from 0 to 1);
-    otherwise the scale is diverging and centred on 0, so sign reads as colour.
+    ``bounded`` is for gates that live in [0, 1] (a sequential scale from 0 to 1), ``positive`` for values above 0
+    (a sequential scale from 0 to the largest); otherwise the scale is diverging and centred on 0, so sign reads as colour.
     ``x_labels`` names each step's input (a character, a number) under the axis when there are few steps.
     """
     values = np.asarray(values, dtype=float)  # (T, H)
@@ -20,6 +22,8 @@ def state_heatmap(values: np.ndarray, title: str, value_label: str, bounded: boo
         raise ValueError(f"values must be 2-D (time, unit), got shape {values.shape}")
     steps, units = values.shape
     colour = {"colorscale": "Viridis", "zmin": 0.0, "zmax": 1.0} if bounded else {"colorscale": "RdBu_r", "zmid": 0.0}
+    if positive:
+        colour = {"colorscale": "Viridis", "zmin": 0.0}
     heatmap = {
         "type": "heatmap",
         "z": typed(values.T),  # rows are units
@@ -66,8 +70,11 @@ def trajectory_2d(coords: np.ndarray, explained: np.ndarray, labels: list[str], 
     )
 
 
-def text_activation(chars: list[str], activations: np.ndarray, title: str, per_row: int = 40, bounded: bool = False) -> dict:
-    """Characters laid out as text, each cell coloured by a unit's activation (−1 blue … +1 red; a gate: 0 … 1)."""
+def text_activation(
+    chars: list[str], activations: np.ndarray, title: str, per_row: int = 40, bounded: bool = False, positive: bool = False
+) -> dict:
+    """Characters laid out as text, each cell coloured by a unit's activation (−1 blue … +1 red; a gate: 0 … 1;
+    a ``positive`` value such as the S6 layer's Δ_t: 0 … its largest)."""
     n = len(chars)
     rows = max(1, -(-n // per_row))
     z = np.full((rows, per_row), np.nan)
@@ -81,12 +88,13 @@ def text_activation(chars: list[str], activations: np.ndarray, title: str, per_r
         "text": text,
         "texttemplate": "%{text}",
         "textfont": {"size": 18},
-        "colorscale": "Viridis" if bounded else "RdBu_r",
-        "zmin": 0 if bounded else -1,
-        "zmax": 1,
+        "colorscale": "Viridis" if bounded or positive else "RdBu_r",
+        "zmin": 0 if bounded or positive else -1,
+        "zmax": float(np.nanmax(z)) if positive else 1,
         "xgap": 2,
         "ygap": 2,
-        "colorbar": {"title": text_spec("gate" if bounded else "h"), "tickvals": [0, 0.5, 1] if bounded else [-1, 0, 1], "thickness": 14},
+        "colorbar": {"title": text_spec("gate" if bounded else "Δ" if positive else "h"), "thickness": 14}
+        | ({} if positive else {"tickvals": [0, 0.5, 1] if bounded else [-1, 0, 1]}),
         "hovertemplate": "%{text}: %{z:.3f}<extra></extra>",
     }
     return figure(

@@ -64,28 +64,50 @@ def test_gates_page_for_lstm_gru_and_cells_without_gates(app):
     app.sidebar.selectbox(key=key("model", "cell")).set_value("gru").run()
     assert titles(app)[0].startswith("Reset gate r_t")
     app.sidebar.selectbox(key=key("model", "cell")).set_value("rnn_tanh").run()
-    assert app.info[0].value.startswith("Only gated cells (LSTM, GRU, minGRU, minLSTM) have gates")
+    assert app.info[0].value.startswith("Only gated cells (LSTM, GRU, minGRU, minLSTM, Selective SSM (S6)) have gates")
 
 
-@pytest.mark.parametrize("cell", ["mingru", "minlstm"])
+@pytest.mark.parametrize("cell", ["mingru", "minlstm", "lru", "s6"])
 def test_a_linear_recurrence_on_every_page(app, cell):
-    """One session through every page with a minGRU or a minLSTM, trained past a snapshot: what differs is said."""
+    """One session through every page with each linear recurrence, trained past a snapshot: what differs is said."""
     app.sidebar.selectbox(key=key("model", "cell")).set_value(cell).run()
+    assert (key("model", "state_size") in [w.key for w in app.sidebar.select_slider]) == (cell == "s6")  # N: for S6 only
+    if cell == "s6":
+        app.sidebar.select_slider(key=key("model", "state_size")).set_value(4).run()
     trained(app)
     for page in PAGES:
         open_page(app, page)
         assert app.title[0].value
     exp = app.session_state["experiment"]
     assert exp.trainer.step == 110 and exp.config.model.cell == cell
+    title = exp.trainer.structure.rnn.cell.title
+    open_page(app, "pages/hidden_states.py")
+    said = any(c.value.startswith(f"For the {title}, h_t here is its output y_t") for c in app.caption)
+    assert said == (cell in ("lru", "s6"))  # their state is not their output
     open_page(app, "pages/gradients.py")
-    assert any(i.value.startswith(f"A {exp.trainer.structure.rnn.cell.title} has no W_hh") for i in app.info)
-    assert not any(t.startswith("Eigenvalues") for t in titles(app))
+    captions = [c.value for c in app.caption]
+    assert any(c.startswith(f"The {title} is linear in its state") and "diag(a_t) is diagonal" in c for c in captions)
+    if cell == "lru":  # its step is diag(λ): λ are its eigenvalues, plotted as it trains
+        lam = exp.trainer.model.rnn.eigenvalues(0).detach().abs().max().item()
+        assert f"λ, the eigenvalues of the step (largest |λ| = {lam:.2f})" in titles(app)
+    else:
+        assert any(i.value.startswith(f"A {title} has no W_hh") for i in app.info)
+        assert not any(t.startswith("Eigenvalues") for t in titles(app))
     open_page(app, "pages/gates.py")
+    if cell == "lru":
+        assert app.info[0].value.startswith("Only gated cells")
+        return
     first = {
         "mingru": "Update gate z_t: how much of h_{t-1} is replaced",
         "minlstm": "Forget gate f_t: how much of h_{t-1} to keep",
+        "s6": "Selection Δ_t: how much of x_t it lets in",
     }[cell]
-    assert titles(app)[0] == first and "Candidate h̃_t: what could be written (linear in x_t)" in titles(app)
+    assert titles(app)[0] == first
+    if cell == "s6":
+        assert exp.trainer.model.rnn.state_size == 4 and not app.dataframe  # Δ_t is no sigmoid: no saturation table
+        assert "step size **Δ_t**" in app.markdown[0].value
+    else:
+        assert "Candidate h̃_t: what could be written (linear in x_t)" in titles(app)
 
 
 def test_the_by_hand_demo_reproduces_the_notes_and_explains_float32(app):
