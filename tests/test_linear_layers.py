@@ -71,7 +71,7 @@ def test_the_scan_is_the_loop():
     assert_close(linear_scan(a, b, h0), torch.stack(loop), atol=1e-6, rtol=1e-6)
 
 
-@pytest.mark.parametrize("cls", [MinGRU, MinLSTM])
+@pytest.mark.parametrize("cls", [MinGRU, MinLSTM, LRU, SelectiveSSM])
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_parallel_and_step_by_step_agree_at_the_longest_sequence_outputs_and_gradients(cls, bidirectional):
     torch.manual_seed(0)
@@ -89,7 +89,10 @@ def test_parallel_and_step_by_step_agree_at_the_longest_sequence_outputs_and_gra
     assert_close(output, rec.output, atol=1e-5, rtol=1e-5)
     assert_close(h_n, rec.h_n, atol=1e-5, rtol=1e-5)
     for parallel, loop in zip(grads(output), grads(rec.output), strict=True):
-        assert_close(parallel, loop, atol=1e-5, rtol=1e-5)
+        # the LRU's and S6's within 1e-5 of the gradient's own scale: an LRU with |λ| near 1 sums 200 steps into
+        # gradients in the thousands, whose float32 rounding alone is 1e-4 there
+        scale = float(loop.abs().max()) if cls in (LRU, SelectiveSSM) else 1.0
+        assert_close(parallel, loop, atol=1e-5 * scale, rtol=1e-5)
 
 
 @pytest.mark.parametrize("cls", [MinGRU, MinLSTM])
