@@ -30,7 +30,7 @@ with TURNS.turn(urgent=True):  # a whole run (a first visit, a click, a page cha
     groups: dict[str, list] = {}
     for page in PAGES:
         groups.setdefault(page.group, []).append(st.Page(page.path, title=page.title, default=page is PAGES[0]))
-    navigation = st.navigation(groups)
+    navigation = st.navigation(groups, expanded=True)  # every lesson listed: past ten pages Streamlit folds the rest away
     open_link()  # a session's first run builds the experiment its link describes
 
     with st.sidebar:

@@ -19,6 +19,7 @@ import torch
 
 from bench.app_timing import SESSIONS, browser_side, import_times, server_side
 from bench.classroom import class_load, class_table
+from bench.scan_or_loop import scan_or_loop, scan_or_loop_table
 from bench.threads import thread_comparison
 from bench.training import default_configs, measure_training
 
@@ -104,6 +105,7 @@ def main() -> None:
     for name, config in configs:
         training.append(measure_training(name, config, rounds=4 if args.quick else 10))
         print(f"  measured {name}", flush=True)
+    ways = scan_or_loop(repeats=5 if args.quick else 15)
     server, imports = server_side(repeats=3 if args.quick else 5), import_times()
     threads = thread_comparison(seconds=1.0 if args.quick else 2.0)
     browser = "skipped: --no-browser or --quick" if args.quick or args.no_browser else browser_side()
@@ -111,6 +113,8 @@ def main() -> None:
 
     print("\n## Training speed (1 torch thread; snapshots at the app's default cadence)\n")
     print(training_table(training))
+    print("\n## Linear recurrences: the scan or the loop (forward and backward, 32 sequences, H = 32)\n")
+    print(scan_or_loop_table(ways))
     print("\n## Torch threads (default model, steps/s)\n")
     print("| where | steps/s |\n|---|---:|\n" + "\n".join(f"| {k} | {v:,.0f} |" for k, v in threads.items()))
     print("\n## The app\n")
@@ -127,6 +131,7 @@ def main() -> None:
         "server": server,
         "imports": imports,
         "threads": threads,
+        "scan_or_loop": ways,
         "browser": browser,
         "class": classroom,
         "targets": TARGETS,

@@ -20,13 +20,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from bench.plain_linear import PLAIN_LINEAR
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
 from rnn_core.data.tasks import Task, make_task
 from rnn_core.inspect.probes import Snapshots
 from rnn_core.train.trainer import Trainer, make_optimizer
 
-BENCH_CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")  # the recurrent cells; the MLP has no torch.nn twin
+BENCH_CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")  # torch.nn's recurrent cells; the MLP has no torch.nn twin
 BENCH_TASKS = ("next_number", "sine", "copy", "adding", "parity", "characters", "series")
+LINEAR_CELLS = tuple(PLAIN_LINEAR)  # against bench.plain_linear's loops, on three tasks: a sequence of numbers, symbols, text
+LINEAR_TASKS = ("sine", "copy", "characters")
 LARGE = ExperimentConfig(
     task=TaskConfig(name="characters", seq_len=200, text_source="grammar"),
     model=ModelConfig(cell="lstm", hidden_size=256, num_layers=2),
@@ -48,24 +51,26 @@ def bench_task(config: TaskConfig) -> Task:
 def default_configs() -> list[tuple[str, ExperimentConfig]]:
     """The app's default configuration for each task and recurrent cell, then the large one."""
     base = ExperimentConfig()
-    configs = [
-        (f"{task} · {cell}", base.with_changes(task={"name": task}, model={"cell": cell})) for task in BENCH_TASKS for cell in BENCH_CELLS
-    ]
+    pairs = [(task, cell) for task in BENCH_TASKS for cell in BENCH_CELLS] + [(t, c) for t in LINEAR_TASKS for c in LINEAR_CELLS]
+    configs = [(f"{task} · {cell}", base.with_changes(task={"name": task}, model={"cell": cell})) for task, cell in pairs]
     return configs + [("large: characters · lstm 256×2, T=200, B=64", LARGE)]
 
 
 class PlainModel(nn.Module):
-    """The baseline: torch's fused recurrent module and a linear head, nothing else."""
+    """The baseline: torch's fused recurrent module (or bench.plain_linear's loop) and a linear head, nothing else."""
 
     def __init__(self, config: ModelConfig, task: Task):
         super().__init__()
         self.task, self.tokens = task, task.tokens
-        kind = {"rnn_tanh": nn.RNN, "rnn_relu": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[config.cell]
-        extra = {"nonlinearity": "relu" if config.cell == "rnn_relu" else "tanh"} if kind is nn.RNN else {}
-        self.rnn = kind(
-            task.input_size, config.hidden_size, config.num_layers, batch_first=True,
-            dropout=config.dropout, bidirectional=config.bidirectional, **extra,
-        )  # fmt: skip
+        if config.cell in PLAIN_LINEAR:  # one direction: the bench's configurations are
+            self.rnn = PLAIN_LINEAR[config.cell](task.input_size, config.hidden_size, config.num_layers)
+        else:
+            kind = {"rnn_tanh": nn.RNN, "rnn_relu": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[config.cell]
+            extra = {"nonlinearity": "relu" if config.cell == "rnn_relu" else "tanh"} if kind is nn.RNN else {}
+            self.rnn = kind(
+                task.input_size, config.hidden_size, config.num_layers, batch_first=True,
+                dropout=config.dropout, bidirectional=config.bidirectional, **extra,
+            )  # fmt: skip
         self.head = nn.Linear(config.hidden_size * (2 if config.bidirectional else 1), task.output_size)
 
     def forward(self, x, state=None):

@@ -9,6 +9,7 @@ from rnn_core.inspect.exports import runs_table
 from ui.charts import csv_download
 from ui.compare_view import chosen_runs, grad_norm_overlay, loss_overlay, reach_overlay, run_controls, step_loss_overlay
 from ui.live import stop_page
+from ui.presets_menu import preset_comparison
 from ui.state import current_experiment
 
 st.title("Compare runs")
@@ -18,6 +19,7 @@ st.markdown(
     "then choose which runs to overlay."
 )
 exp = current_experiment()
+preset_comparison(exp)
 run_controls(exp)
 if not exp.runs:
     st.info(

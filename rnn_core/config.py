@@ -181,7 +181,8 @@ class ModelConfig:
         label="Memory gate bias (forget / update)",
         span=(0.0, 5.0),
         step=0.5,
-        help="Starts the LSTM's forget gate (GRU's update gate) open: 3 keeps about 95 % of the memory per step.",
+        help="Starts the gate that keeps memory (LSTM's and minLSTM's forget gate, GRU's update gate) open: 3 keeps about "
+        "95 % of the memory per step. minGRU's update gate replaces memory, so its bias starts at minus this.",
     )
     encoding: str = setting("onehot", choices=ENCODING_TITLES, label="Input encoding")  # characters and symbols
     embedding_dim: int = setting(8, bounds=(1, 256))

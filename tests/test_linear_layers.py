@@ -11,7 +11,7 @@ import torch
 from torch.testing import assert_close
 
 from rnn_core import LRU, MinGRU, MinLSTM, SelectiveSSM
-from rnn_core.nn.linear_layers import linear_scan
+from rnn_core.nn.linear_layers import linear_scan, scan_pays
 
 
 def sigmoid(v: float) -> float:
@@ -69,6 +69,25 @@ def test_the_scan_is_the_loop():
         h = a[t] * h + b[t]
         loop.append(h)
     assert_close(linear_scan(a, b, h0), torch.stack(loop), atol=1e-6, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.complex128])
+def test_the_scans_own_backward_passes_gradcheck(dtype):
+    """linear_scan's backward is the adjoint recurrence run by the same scan, not autograd's: check it on its own,
+    real and complex (the LRU's), with a broadcast coefficient (the LRU's λ is one per unit)."""
+    torch.manual_seed(2)
+    a = (torch.rand(7, 1, 3, dtype=torch.float64) * 0.9).to(dtype).requires_grad_()
+    b = torch.randn(7, 2, 3, dtype=dtype, requires_grad=True)
+    h0 = torch.randn(2, 3, dtype=dtype, requires_grad=True)
+    assert torch.autograd.gradcheck(linear_scan, (a, b, h0))
+
+
+def test_forward_takes_the_scan_where_it_pays_and_the_loop_elsewhere():
+    assert scan_pays(torch.rand(40, 32, 32), torch.rand(40, 32, 32))  # the app's minGRU batch: 1,024 numbers a step
+    assert not scan_pays(torch.rand(20, 32, 32), torch.rand(20, 32, 32))  # too few steps
+    assert not scan_pays(torch.rand(40, 32, 32, 8), torch.rand(40, 32, 32, 8))  # the app's S6 batch: 8,192 numbers
+    lru = torch.rand(40, 32, 32, dtype=torch.complex64)  # the app's LRU batch: 2,048 numbers, a complex one counting twice
+    assert scan_pays(lru, lru) and not scan_pays(lru.repeat(1, 1, 2), lru.repeat(1, 1, 2))
 
 
 @pytest.mark.parametrize("cls", [MinGRU, MinLSTM, LRU, SelectiveSSM])

@@ -205,6 +205,17 @@ def test_memory_gate_bias_sets_the_forget_and_update_gates():
             assert torch.all(getattr(model.rnn, f"bias_hh_l{layer}")[4:8] == 0.0)
 
 
+def test_memory_gate_bias_keeps_a_min_cells_memory_whichever_way_its_gate_points():
+    """minLSTM's forget gate keeps h_{t−1} as it rises, minGRU's update gate replaces it: their biases get +3 and −3,
+    so both start keeping about σ(3) = 95 % of h_{t−1} through the gate."""
+    minlstm = trainer(model=ModelConfig(cell="minlstm", hidden_size=4, memory_gate_bias=3.0)).model.rnn
+    assert torch.all(minlstm.bias_ih_l0[0:4] == 3.0)  # rows [f | i | h̃]
+    mingru = trainer(model=ModelConfig(cell="mingru", hidden_size=4, memory_gate_bias=3.0)).model.rnn
+    assert torch.all(mingru.bias_ih_l0[0:4] == -3.0)  # rows [z | h̃]
+    kept = 1 - torch.sigmoid(mingru.bias_ih_l0[0:4])  # a_t = 1 − z_t where W_z x_t = 0
+    torch.testing.assert_close(kept, torch.full((4,), 0.9526), atol=1e-4, rtol=0)
+
+
 def test_parity_is_learned():
     # Two bits (XOR) within 200 steps. Longer strings sit on a plateau at 50 % for hundreds of steps
     # (3 bits: about 700 steps here), because no single bit says anything about the answer on its own.

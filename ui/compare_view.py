@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from rnn_core.inspect.compare import RunSummary, compared_configs, summarise
+from rnn_core.inspect.compare import CELLS_COMPARED, RunSummary, compared_configs, summarise
 from rnn_core.viz import overlay_lines
 from ui.charts import show_figure
 from ui.state import SERVICE, Experiment
@@ -34,10 +34,10 @@ def run_controls(exp: Experiment) -> None:
             exp.runs = []
 
 
-def train_side_by_side(exp: Experiment, steps: int) -> list[RunSummary]:
-    """A plain RNN, an LSTM and a GRU on the session's task and seed, trained ``steps`` steps side by side in the
-    training processes (not in the server), summarised and let go."""
-    mirrors = [(label, SERVICE.start(config, exp.task)) for label, config in compared_configs(exp.config, steps)]
+def train_side_by_side(exp: Experiment, steps: int, cells=CELLS_COMPARED) -> list[RunSummary]:
+    """``cells`` (a plain RNN, an LSTM and a GRU unless told) on the session's task, settings and seed, trained
+    ``steps`` steps side by side in the training processes (not in the server), summarised and let go."""
+    mirrors = [(label, SERVICE.start(config, exp.task)) for label, config in compared_configs(exp.config, steps, cells)]
     for _, mirror in mirrors:
         SERVICE.go(mirror, running=True, stop_at=steps)
     runs = []

@@ -12,6 +12,7 @@ LIVE_THIS_RUN = "live_this_run"  # whether this run's page drew a live view (its
 LINK = "link"  # what the session's link asked for: {"problems": [...], "steps": int, "config": ExperimentConfig}
 PRESENTING = "presenting"  # the sidebar's presentation toggle (also set by a link's ``present=1``)
 GO_TO_PAGE = "preset_page"  # set by a preset's button, followed by app.py once the sidebar is drawn
+PRESET_COMPARISON = "preset_comparison"  # a comparing preset's key, until Compare runs has trained its cells side by side
 CHECKPOINT_UPLOAD = "upload_checkpoint"  # the checkpoint file uploader
 CHECKPOINT_OUTCOME = "checkpoint_outcome"  # (kind, message) of the last checkpoint load, shown until the next one
 USER_TEXT = "user_text"  # the student's own text (uploaded, pasted, or from a checkpoint)
@@ -24,3 +25,4 @@ CONFIG_WIDGET_PREFIX = "cfg__"  # the sidebar's configuration widgets: see confi
 def config_widget(section: str, name: str) -> str:
     """The key of the sidebar widget for one configuration field, e.g. ``config_widget("model", "cell")``."""
     return f"{CONFIG_WIDGET_PREFIX}{section}__{name}"
+PARALLEL_TIMINGS = "parallel_timings"  # the Parallel lesson's last timings table, and which layer they were measured on

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rnn_core.config import CELL_TITLES
 from rnn_core.data.tasks import make_task
-from ui.keys import GO_TO_PAGE
+from ui.compare_view import train_side_by_side
+from ui.keys import GO_TO_PAGE, PRESET_COMPARISON
 from ui.presets import PRESETS, PRESETS_BY_KEY, Preset
 from ui.sidebar import revert_widgets
 from ui.state import Experiment
@@ -18,6 +20,23 @@ def start_preset(exp: Experiment, preset: Preset) -> None:
     revert_widgets(preset.config)
     exp.train_to(preset.steps)
     st.session_state[GO_TO_PAGE] = preset.page
+    if preset.compared:
+        st.session_state[PRESET_COMPARISON] = preset.key
+
+
+def preset_comparison(exp: Experiment) -> None:
+    """On Compare runs, once after a comparing preset: its cell and the ones it is compared with, trained side by side
+    on its settings and seed to its step, kept as runs (the session's own model trains on meanwhile)."""
+    key = st.session_state.pop(PRESET_COMPARISON, None)  # first: a rerun must not train the same comparison again
+    if key is None:
+        return
+    preset = PRESETS_BY_KEY[key]
+    cells = (preset.config.model.cell, *preset.compared)
+    names = ", ".join(CELL_TITLES[c] for c in cells[:-1]) + f" and {CELL_TITLES[cells[-1]]}"
+    with st.spinner(f"Training {names} side by side, {preset.steps} steps each, for the preset…"):
+        runs = train_side_by_side(exp, preset.steps, cells)
+        with exp.lock:  # kept before anything else is drawn: a rerun may stop this script at its next element
+            exp.keep_runs(runs)
 
 
 def presets_menu(exp: Experiment) -> None:

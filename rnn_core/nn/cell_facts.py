@@ -30,7 +30,8 @@ class Cell:
     mode: str  # torch's name for it (RNN_TANH, LSTM, ...): the key of rnn_core.nn.cells.STEP_FUNCTIONS
     gates: tuple[Gate, ...] = ()  # in the order of torch's weight rows: weight_ih is len(gates) blocks of H rows
     nonlinearity: str | None = None  # a plain RNN's: torch.nn.RNN's argument
-    memory_gate: str | None = None  # the gate whose bias keeps memory when raised (ModelConfig.memory_gate_bias)
+    memory_gate: str | None = None  # the gate whose bias decides how much memory is kept (ModelConfig.memory_gate_bias)
+    memory_sign: int = 1  # +1: raising that gate keeps memory; −1: it replaces memory (minGRU's z_t), so the bias enters negated
     step_coefficient: str = ""  # a linear recurrence's a_t in h_t = a_t ⊙ h_{t−1} + b_t, the diagonal of its step Jacobian
     reads_state: bool = True  # its gates read h_{t-1} through W_hh; the linear recurrences' read only x_t (no W_hh, b_hh)
     own_state: bool = False  # its state is not its output y_t (the LRU's complex x_t, the S6 layer's H×N h_t): Recording.state
@@ -123,8 +124,11 @@ CELLS: dict[str, Cell] = {
         Cell("rnn_relu", "RNN (ReLU)", "RNN_RELU", nonlinearity="relu"),
         Cell("lstm", "LSTM", "LSTM", _LSTM_GATES, memory_gate="forget"),
         Cell("gru", "GRU", "GRU", _GRU_GATES, memory_gate="update"),
-        # z_t replaces h_{t-1}: a higher bias keeps less, so it has no memory gate
-        Cell("mingru", "minGRU", "MINGRU", _MINGRU_GATES, step_coefficient="1 − z_t from x_t", reads_state=False),
+        # z_t replaces h_{t-1} (torch's GRU keeps it with z_t): a memory bias b starts z_t's bias at −b
+        Cell(
+            "mingru", "minGRU", "MINGRU", _MINGRU_GATES, memory_gate="update", memory_sign=-1,
+            step_coefficient="1 − z_t from x_t", reads_state=False,
+        ),  # fmt: skip
         Cell("minlstm", "minLSTM", "MINLSTM", _MINLSTM_GATES, memory_gate="forget", step_coefficient=_MINLSTM_A, reads_state=False),
         Cell("lru", "LRU", "LRU", step_coefficient="λ, a parameter, the same at every step", reads_state=False, own_state=True),
         Cell("s6", "Selective SSM (S6)", "S6", _S6_GATES, step_coefficient=_S6_A, reads_state=False, own_state=True),

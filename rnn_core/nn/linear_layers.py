@@ -7,10 +7,10 @@ Both are h_t = a_t ⊙ h_{t-1} + b_t with a_t and b_t computed from x_t alone (n
 - minLSTM: f_t = σ(W_f x_t + b_f), i_t = σ(W_i x_t + b_i), h̃_t = W_h x_t + b_h; f′_t = f_t / (f_t + i_t),
   i′_t = i_t / (f_t + i_t); a_t = f′_t, b_t = i′_t ⊙ h̃_t.
 
-Because the gates never read h_{t-1}, the whole sequence can be computed at once (:func:`linear_scan`, what
-``forward`` does: log₂ T vectorised steps instead of T), and the step Jacobian ∂h_t/∂h_{t-1} is the diagonal matrix
-diag(a_t). :meth:`record` runs the step-by-step loop, the teaching path, which keeps every h_t and gate; both give the
-same answer (tests/test_linear_layers.py).
+Because the gates never read h_{t-1}, the whole sequence can be computed at once (:func:`linear_scan`: log₂ T
+vectorised steps instead of T, what ``forward`` does where that is the faster way, see ``scan_pays``), and the step
+Jacobian ∂h_t/∂h_{t-1} is the diagonal matrix diag(a_t). :meth:`record` runs the step-by-step loop, the teaching
+path, which keeps every h_t and gate; both give the same answer (tests/test_linear_layers.py).
 
 Parameters, in PyTorch's naming and row layout: ``weight_ih_l{k}[_reverse]`` ``(G·H, H_in)`` (``(G·H, D·H)`` above
 the first layer) and ``bias_ih_l{k}[_reverse]`` ``(G·H,)``, rows [z | h̃] (G = 2) for minGRU and [f | i | h̃] (G = 3)
@@ -22,26 +22,88 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 from rnn_core.nn.base import _RecurrentBase
 from rnn_core.nn.cell_facts import CELLS, Cell
+
+# Which way ``forward`` solves h_t = a_t ⊙ h_{t-1} + b_t, measured forward and backward on one CPU thread (python -m bench
+# prints both): the scan does about log₂ T times the loop's arithmetic in log₂ T steps instead of T, so it wins when a
+# step is small and there are many; with more than SCAN_MOST_NUMBERS numbers per step (batch × state, a complex one
+# counting twice) memory traffic decides and the loop wins at every length. Measured with 32 sequences: minGRU (1,024
+# numbers) the scan 1.1–1.8× as fast at T = 40–200, the LRU (2,048) 1.1–1.4×, the S6 layer (8,192) the loop 1.1–1.9×.
+SCAN_FEWEST_STEPS = 32  # below, the loop's few steps cost less than the scan's set-up (every cell at T = 10: the loop 1.3–1.7×)
+SCAN_MOST_NUMBERS = 2048
+
+
+def scan_pays(a: Tensor, b: Tensor) -> bool:
+    """Whether the scan is the faster way for these coefficients ``(T, ...)`` (see SCAN_MOST_NUMBERS)."""
+    return scan_pays_for(a.size(0), b[0].numel() * (2 if b.is_complex() else 1))
+
+
+def scan_pays_for(steps: int, numbers: int) -> bool:
+    """The same for ``steps`` steps of ``numbers`` real numbers each (batch × state)."""
+    return steps >= SCAN_FEWEST_STEPS and numbers <= SCAN_MOST_NUMBERS
+
+
+def step_by_step(a: Tensor, b: Tensor, h0: Tensor) -> Tensor:
+    """Every h_t of h_t = a_t ⊙ h_{t-1} + b_t, one step after another: ``a`` and ``b`` are ``(T, ...)``."""
+    h, states = h0, []
+    for a_t, b_t in zip(a, b):
+        h = a_t * h + b_t
+        states.append(h)
+    return torch.stack(states)
 
 
 def linear_scan(a: Tensor, b: Tensor, h0: Tensor) -> Tensor:
     """Every h_t of h_t = a_t ⊙ h_{t-1} + b_t at once; ``a`` and ``b`` are ``(T, ...)``, time first, ``h0`` one step.
 
-    A prefix scan by doubling: after the step with distance d, (a_t, b_t) is the composition of the steps in
+    Its gradient is a scan too (:class:`_LinearScan`): the gradient reaching h_t is λ_t = g_t + a_{t+1} ⊙ λ_{t+1}, the
+    same recurrence backwards in time, so backward costs what forward does instead of autograd's slices and copies of
+    every doubling step (they took half of an S6 layer's training time).
+    """
+    return _LinearScan.apply(a, b, h0)
+
+
+def _scan(a: Tensor, b: Tensor, h0: Tensor) -> Tensor:
+    """The scan by doubling: after the step with distance d, (a_t, b_t) is the composition of the steps in
     (t − 2d, t], where composing (a, b) then (a′, b′) gives (a′a, a′b + b′). log₂ T steps of products and sums, the
     same operations as the loop in another order: no division and no logarithm, so a long sequence whose products of
-    a_t vanish underflows to the same zeros as the loop does, never to a NaN.
-    """
-    b = torch.cat([b[:1] + a[:1] * h0.unsqueeze(0), b[1:]])
+    a_t vanish underflows to the same zeros as the loop does, never to a NaN."""
+    shape = torch.broadcast_shapes(a.shape, b.shape, (1, *h0.shape))
+    a, b = a.expand(shape).clone(), b.expand(shape).clone()  # worked on in place: no graph is kept here
+    b[0] += a[0] * h0
     d = 1
     while d < a.size(0):
-        b = torch.cat([b[:d], a[d:] * b[:-d] + b[d:]])
-        a = torch.cat([a[:d], a[d:] * a[:-d]])
+        b[d:] += a[d:] * b[:-d]  # the product is a new tensor, so b's overlapping rows are read before they change
+        if 2 * d < a.size(0):  # the last step's products would not be read
+            a[d:] = a[d:] * a[:-d]
         d *= 2
     return b
+
+
+class _LinearScan(torch.autograd.Function):
+    """:func:`_scan` forward, and backward the adjoint recurrence by the same scan (complex states as torch defines
+    their gradients: through the conjugates of a_t and h_{t-1})."""
+
+    @staticmethod
+    def forward(ctx, a: Tensor, b: Tensor, h0: Tensor) -> Tensor:
+        h = _scan(a, b, h0)
+        ctx.save_for_backward(a, h, h0)
+        ctx.b_shape = b.shape
+        return h
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: Tensor):
+        a, h, h0 = ctx.saved_tensors
+        a_next = torch.cat([a[1:], torch.zeros_like(a[:1])]).conj()  # a_{t+1}, none after the last step
+        reach = _scan(a_next.flip(0), grad.flip(0), torch.zeros((), dtype=grad.dtype)).flip(0)  # λ_t
+        previous = torch.cat([h0.unsqueeze(0).expand_as(h[:1]), h[:-1]])  # h_{t-1}
+        grad_a = (reach * previous.conj()).sum_to_size(a.shape) if ctx.needs_input_grad[0] else None
+        grad_b = reach.sum_to_size(ctx.b_shape) if ctx.needs_input_grad[1] else None
+        grad_h0 = (a[0].conj() * reach[0]).sum_to_size(h0.shape) if ctx.needs_input_grad[2] else None
+        return grad_a, grad_b, grad_h0
 
 
 class _LinearRecurrence(_RecurrentBase):
@@ -97,9 +159,10 @@ class _LinearRecurrence(_RecurrentBase):
                 s = a[t] * s + b[t]
                 steps[t] = s
             states = torch.stack(steps)
-        else:  # all steps at once
+        else:  # all steps at once when the scan pays, else the same loop without keeping anything
             order = (lambda v: v.flip(0)) if reverse else (lambda v: v)
-            states = order(linear_scan(order(a), order(b), state[0]))
+            solve = linear_scan if scan_pays(a, b) else step_by_step
+            states = order(solve(order(a), order(b), state[0]))
         y = self.read_out(states, x, k)
         final = (states[0] if reverse else states[-1],)
         if not keep:

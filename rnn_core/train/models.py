@@ -135,8 +135,9 @@ def initialise(model: SequenceModel, config: ModelConfig) -> None:
     gain below 1 starts a plain RNN's gradients vanishing and a gain above 1 starts them exploding.
 
     Then, for gated cells, ``memory_gate_bias`` on the gate that keeps the memory: the LSTM's forget gate f and the
-    GRU's update gate z (rows H..2H of both cells' biases). With PyTorch's default the gate starts near 0.5, so a
-    memory halves at every step and so does its gradient; a bias of 3 starts it near 0.95 (Gers et al., 2000).
+    GRU's update gate z (rows H..2H of both cells' biases), minLSTM's f. With PyTorch's default the gate starts near
+    0.5, so a memory halves at every step and so does its gradient; a bias of 3 starts it near 0.95 (Gers et al., 2000).
+    minGRU's z_t replaces h_{t−1} instead of keeping it, so its bias is set to minus the setting: z_t near 0.05.
     """
     if config.init == "constant":
         with torch.no_grad():
@@ -148,13 +149,13 @@ def initialise(model: SequenceModel, config: ModelConfig) -> None:
             if name.startswith("weight_hh"):
                 for block in range(p.shape[0] // H):  # one H×H block per gate
                     nn.init.orthogonal_(p.data[block * H : (block + 1) * H], gain=config.init_value)
-    block = CELLS[config.cell].memory_block if config.cell in CELLS else None
-    if config.memory_gate_bias and block is not None and config.init != "constant":
-        H = config.hidden_size
+    cell = CELLS.get(config.cell)
+    if config.memory_gate_bias and cell is not None and cell.memory_gate and config.init != "constant":
+        H, block, bias = config.hidden_size, cell.memory_block, cell.memory_sign * config.memory_gate_bias
         with torch.no_grad():
             for name, p in model.rnn.named_parameters():
                 if name.startswith("bias_"):
-                    p[block * H : (block + 1) * H] = config.memory_gate_bias if name.startswith("bias_ih") else 0.0
+                    p[block * H : (block + 1) * H] = bias if name.startswith("bias_ih") else 0.0
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -191,7 +191,8 @@ def overlay_lines(series: dict[str, tuple[np.ndarray, np.ndarray]], title: str, 
     for label, (x, y) in series.items():
         x, y = np.asarray(x), np.asarray(y, dtype=float)
         keep = y > 0 if log_y else np.isfinite(y)
-        traces.append({"type": "scatter", "x": typed(x[keep]), "y": typed(y[keep]), "name": label, "mode": "lines", "line": {"width": 3}})
+        mode = "lines" if keep.sum() > 3 else "lines+markers"  # a line through one point draws nothing: mark it
+        traces.append({"type": "scatter", "x": typed(x[keep]), "y": typed(y[keep]), "name": label, "mode": mode, "line": {"width": 3}})
     return figure(
         title,
         traces,

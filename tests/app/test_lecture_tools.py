@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,7 +15,8 @@ from rnn_core.train.trainer import Trainer
 from tests.app.conftest import APP, plotly_figures
 from ui.keys import config_widget as key
 from ui.link_params import config_to_params
-from ui.presets import PRESETS
+from ui.pages import PAGES
+from ui.presets import PRESETS, PRESETS_BY_KEY
 
 
 def opened(params: dict[str, str]) -> AppTest:
@@ -150,7 +152,7 @@ def test_a_presets_link_tells_its_story():
 # ---- presets -------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.key)
+@pytest.mark.parametrize("preset", [p for p in PRESETS if not p.compared], ids=lambda p: p.key)
 def test_a_preset_builds_its_model_opens_its_page_and_trains_to_its_step(app, preset):
     app.sidebar.button(key=f"preset_{preset.key}").click().run()
     assert not app.exception
@@ -158,7 +160,7 @@ def test_a_preset_builds_its_model_opens_its_page_and_trains_to_its_step(app, pr
     assert exp.config == preset.config and exp.preset == preset.key
     # training toward the story's step, or already there: a small model (hello) can train its 300 steps in the first slice
     assert (exp.running and exp.stop_at == preset.steps) or (not exp.running and exp.trainer.step == preset.steps)
-    page_titles = {"pages/gradients.py": "Gradients", "pages/train.py": "Train", "pages/hidden_states.py": "Hidden states"}
+    page_titles = {p.path: p.title for p in PAGES}
     assert app.title[0].value == page_titles[preset.page]
     assert any(preset.title in i.value for i in app.info)  # the story, above the page
     assert app.sidebar.selectbox(key=key("model", "cell")).value == preset.config.model.cell
@@ -168,6 +170,24 @@ def test_a_preset_builds_its_model_opens_its_page_and_trains_to_its_step(app, pr
     link = flat(app)
     assert int(link.pop("steps", 0)) <= exp.trainer.step  # written before the page's first slice trained
     assert link == config_to_params(preset.config)
+
+
+def test_a_comparing_preset_trains_its_cells_side_by_side_once_on_compare_runs(app, monkeypatch):
+    """The linear-memory preset, with 20 steps instead of its 800 (the claim itself: tests/test_presets.py)."""
+    preset = PRESETS_BY_KEY["linear_memory"]
+    monkeypatch.setitem(PRESETS_BY_KEY, "linear_memory", replace(preset, steps=20))
+    app.sidebar.button(key="preset_linear_memory").click().run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert app.title[0].value == "Compare runs"
+    runs = experiment(app).runs
+    assert [r.label for r in runs] == ["minGRU (seed 0)", "GRU (seed 0)", "LSTM (seed 0)"]
+    assert [r.steps for r in runs] == [20, 20, 20]
+    assert all(r.config == preset.config.with_changes(model={"cell": r.config.model.cell}) for r in runs)
+    assert [t["name"] for t in plotly_figures(app)[0]["data"]] == [r.label for r in runs]
+    app.run()  # a rerun, and a later visit, leave them as they are
+    app.switch_page("pages/train.py").run()
+    app.switch_page("pages/compare.py").run()
+    assert len(experiment(app).runs) == 3
 
 
 def test_runs_of_the_same_preset_are_told_apart(app):

@@ -112,3 +112,32 @@ def test_stacked_page_draws_the_live_models_layers_and_directions(app):
     weights = app.dataframe[0].value.set_index("parameter")["shape"]
     assert weights["rnn.weight_ih_l1_reverse"] == "128 × 64"  # LSTM: 4·H rows, D·H columns from the layer below
     assert weights["head.weight"] == "1 × 64"
+
+
+def test_parallel_page_computes_the_live_mingru_both_ways_and_times_them():
+    from streamlit.testing.v1 import AppTest
+
+    from rnn_core.lessons.parallel import LENGTHS
+    from tests.app.conftest import APP, decode, plotly_figures
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["cell"] = "mingru"
+    at.run()
+    at.sidebar.button(key="step").click().run()
+    at.switch_page("pages/parallel.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Your model's minGRU, layer 1, with its trained weights (10 training steps so far)" in c.value for c in at.caption)
+    assert float(at.metric[0].value) < 1e-5
+    loop, scan, kept, times = plotly_figures(at)
+    loop_z, scan_z, kept_z = (decode(f["data"][0]["z"]) for f in (loop, scan, kept))
+    assert loop_z.shape == scan_z.shape and abs(loop_z - scan_z).max() < 1e-5 and abs(loop_z).max() > 0
+    assert kept_z.min() > 0 and kept_z.max() < 1 and "1 − z_t" in kept["layout"]["title"]["text"]
+    assert [t["name"] for t in times["data"]] == ["step by step", "by the scan"]
+    table = at.dataframe[0].value
+    assert table["T"].tolist() == list(LENGTHS) and (table["scan (ms)"] > 0).all()
+
+
+def test_parallel_page_uses_a_mingru_of_the_same_size_beside_an_lstm(app):
+    app.switch_page("pages/parallel.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert any("Your model's cell, the LSTM, reads h_{t−1} through W_hh" in c.value and "untrained minGRU" in c.value for c in app.caption)

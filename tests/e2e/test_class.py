@@ -24,7 +24,7 @@ def check(report: dict, students: int) -> None:
 
 
 def test_a_class_on_one_link_follows_one_shared_run(app_server):
-    report = run_class(app_server.url, students=30, seconds=30, link=LINK, switch_every=10, arrive_within=10)
+    report = run_class(app_server.url, students=30, seconds=15, link=LINK, switch_every=5, arrive_within=8)
     TIMINGS.parent.mkdir(parents=True, exist_ok=True)
     (TIMINGS.parent / "class_shared.json").write_text(json.dumps(report, indent=2))
     check(report, 30)
@@ -32,7 +32,7 @@ def test_a_class_on_one_link_follows_one_shared_run(app_server):
 
 
 def test_a_class_of_own_models_trains_every_one(app_server):
-    report = run_class(app_server.url, students=20, seconds=25, link=LINK, own_models=True, switch_every=10, arrive_within=8)
+    report = run_class(app_server.url, students=12, seconds=12, link=LINK, own_models=True, switch_every=5, arrive_within=5)
     (TIMINGS.parent / "class_own.json").write_text(json.dumps(report, indent=2))
-    check(report, 20)
+    check(report, 12)
     assert report["saw_a_shared_run"] == 0, report

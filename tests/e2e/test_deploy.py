@@ -1,4 +1,4 @@
-"""Past one server: deploy/serve.sh starts two replicas behind HAProxy on loopback; twenty students go through it.
+"""Past one server: deploy/serve.sh starts two replicas behind HAProxy on loopback; ten students go through it.
 
 Checked: both replicas carry students; each keeps their own model across page switches and reconnects (HAProxy's
 sticky cookie brings them back to their replica); stopping one replica leaves the other's students untouched, while
@@ -21,7 +21,7 @@ import pytest
 from scripts.load import Student, in_own_thread
 from scripts.served_app import ROOT, serve_class, sidebar_button, step_count, wait_idle
 
-STUDENTS = 19  # and one real browser
+STUDENTS = 9  # and one real browser
 
 
 @pytest.fixture(scope="module")
