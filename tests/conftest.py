@@ -15,3 +15,18 @@ import torch
 
 os.environ["RNN_EXPLORER_TRAINING_SLOTS"] = "0"
 torch.set_num_threads(1)
+
+
+LONGEST_FIRST = ("tests/e2e/", "tests/app/", "tests/test_presets.py")  # minutes of servers and browsers, then AppTest
+
+
+def pytest_collection_modifyitems(items):
+    """The longest files first: pytest-xdist hands whole files to its two workers in this order (pyproject.toml), and
+    the short unit tests left for the end fill whichever worker finishes its long file first, instead of a browser
+    test running alone for a minute after everything else is done."""
+
+    def rank(item) -> int:
+        path = item.nodeid
+        return next((i for i, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: the order within a rank stays as collected

@@ -23,6 +23,7 @@ PAGES = (
     Page("pages/compare.py", "Compare runs", "Explore", charts=False),
     Page("pages/worked_example.py", "Worked example", "Lessons", charts=False),
     Page("pages/shapes.py", "Shapes and parameters", "Lessons", charts=False),
+    Page("pages/rnn_by_hand.py", "nn.RNN by hand", "Lessons", charts=False),
     Page("pages/hello.py", "The hello model", "Lessons", charts=False),
     Page("pages/stacked.py", "Stacked and bidirectional", "Lessons"),
     Page("pages/vanishing_demo.py", "Vanishing by hand", "Lessons"),

@@ -141,3 +141,23 @@ def test_parallel_page_uses_a_mingru_of_the_same_size_beside_an_lstm(app):
     app.switch_page("pages/parallel.py").run()
     assert not app.exception, [e.message for e in app.exception]
     assert any("Your model's cell, the LSTM, reads h_{t−1} through W_hh" in c.value and "untrained minGRU" in c.value for c in app.caption)
+
+
+def test_rnn_by_hand_checks_a_students_prediction_against_pytorch(app):
+    app.switch_page("pages/rnn_by_hand.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert any("Work out h_1" in i.value for i in app.info)  # the answers stay hidden until asked for
+    app.selectbox(key="bh_example").set_value("[1, 2, −1, 1]: one sequence of 4 steps").run()
+    app.text_input(key="bh_guess").set_value("0.99, 0.9999, 0.5").run()
+    app.toggle(key="bh_show").set_value(True).run()
+    table = app.dataframe[1].value
+    assert table["nn.RNN's h_t"].tolist() == [0.9951, 0.9999, 0.964, 0.9993]
+    assert table["yours within 0.001"].tolist() == ["no", "yes", "no", ""]
+    assert table["by hand"][0] == "tanh(1 + 1 + 0.0000 + 1) = tanh(3.0000) = 0.9951"
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["h_n equals the output's last step"] == "yes" and metrics["output shape (N, L, H)"] == "1 × 4 × 1"
+    assert float(metrics["Largest difference between the two forms"]) < 1e-6
+    assert float(metrics["Largest change of any output"]) < 1e-6
+    assert float(metrics["Largest difference, by hand against nn.RNN"]) < 1e-6
+    app.text_input(key="bh_guess").set_value("0.9, zero").run()
+    assert "'zero' is not a number" in app.error[0].value

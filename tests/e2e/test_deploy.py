@@ -13,7 +13,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 import urllib.request
 
 import pytest
@@ -73,29 +72,36 @@ def test_two_replicas_behind_haproxy_keep_every_student_and_survive_one_stopping
     saved = tmp_path / "model.pt"
     download.value.save_as(saved)
 
+    async def reconnect(s: Student) -> None:  # a page switch and a reconnect keep each student's own model
+        await s.switch("gradients", 30)
+        await s.close()
+        await s.open(resume=True)
+        assert await s.first_run()
+        assert s.step_shown() == 10 and not s.exceptions, (s.number, s.steps[-3:], s.exceptions)
+
+    async def untouched(s: Student) -> None:  # same session, same model
+        await s.switch("", 30)
+        assert s.step_shown() == 10 and not s.exceptions
+
+    async def moved_over(s: Student) -> None:  # their connection broke: a browser reconnects, and lands on the other replica
+        with pytest.raises(Exception):  # noqa: B017  (the closed connection may fail in several ways)
+            await s.switch("", 5)
+        s.steps.clear()
+        await s.open(resume=True)
+        assert await s.first_run()
+        assert s.step_shown() == 0 and any("the server that held your model has stopped" in a for a in s.alerts)
+
     async def scenario() -> dict:
-        students = [await open_student(url, n) for n in range(STUDENTS)]
+        # all at once, as a class would; each fetches its cookie before its first await, so replicas alternate in order
+        students = await asyncio.gather(*(open_student(url, n) for n in range(STUDENTS)))
         replicas = {replica_of(s) for s in students} | {mine}
-        for s in students:  # a page switch and a reconnect keep each student's own model
-            await s.switch("gradients", 30)
-            await s.close()
-            await s.open(resume=True)
-            assert await s.first_run()
-            assert s.step_shown() == 10 and not s.exceptions, (s.number, s.steps[-3:], s.exceptions)
+        await asyncio.gather(*(reconnect(s) for s in students))
         pid, _ = class_servers.replicas[mine]
         os.kill(pid, signal.SIGTERM)  # the browser's replica stops
-        time.sleep(5)  # HAProxy's health check marks it down (2 s apart, twice)
+        await asyncio.sleep(5)  # HAProxy's health check marks it down (2 s apart, twice)
         survivors, moved = [s for s in students if replica_of(s) != mine], [s for s in students if replica_of(s) == mine]
-        for s in survivors:  # untouched: same session, same model
-            await s.switch("", 30)
-            assert s.step_shown() == 10 and not s.exceptions
-        for s in moved:  # their connection broke: a browser reconnects, and lands on the other replica
-            with pytest.raises(Exception):  # noqa: B017  (the closed connection may fail in several ways)
-                await s.switch("", 5)
-            s.steps.clear()
-            await s.open(resume=True)
-            assert await s.first_run()
-            assert s.step_shown() == 0 and any("the server that held your model has stopped" in a for a in s.alerts)
+        await asyncio.gather(*(untouched(s) for s in survivors))
+        await asyncio.gather(*(moved_over(s) for s in moved))
         for s in students:
             await s.close()
         return {"replicas": replicas, "survivors": len(survivors), "moved": len(moved)}
