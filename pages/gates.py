@@ -1,10 +1,12 @@
 """Gates: what a gated cell's gates do at every step, and how saturated they are."""
 
 import streamlit as st
+import torch
 
 from rnn_core.data.tasks import Characters
 from rnn_core.inspect.exports import export_rows, gates_table
 from rnn_core.inspect.gate_stats import BOUNDED_GATES, saturation_table
+from rnn_core.lessons.gate_equations import NOTES_FORMS, TORCH_FORMS, compare_forms, weight_blocks
 from rnn_core.nn.cell_facts import CELLS
 from rnn_core.viz import gate_histograms, state_heatmap, text_activation
 from ui.charts import csv_download, show_figure
@@ -82,3 +84,37 @@ def draw(exp: Experiment) -> None:
 
 
 live_view(draw)
+
+if exp.config.model.cell in NOTES_FORMS:
+    cell = exp.config.model.cell
+    st.subheader("The equations: the notes' form and PyTorch's")
+    left, right = st.columns(2)
+    left.markdown("**The notes**: one weight per gate, on the concatenation [h_{t−1}, x_t]")
+    left.code(NOTES_FORMS[cell], language=None, wrap_lines=True)
+    right.markdown("**PyTorch**: a weight on x_t and one on h_{t−1} per gate, and two biases")
+    right.code(TORCH_FORMS[cell], language=None, wrap_lines=True)
+    model = exp.trainer.model
+    weights = {name: p.detach() for name, p in model.rnn.named_parameters()}
+    st.markdown(f"Where the notes' weights sit in your model's layer 1 (H = {exp.config.model.hidden_size}):")
+    st.dataframe(weight_blocks(cell, weights, exp.config.model.hidden_size), hide_index=True, width="stretch")
+    with torch.no_grad():
+        x = model.encoder(exp.trainer.probe.x[:1])[0]  # probe sequence #1 as layer 1 reads it
+    forms = compare_forms(cell, weights, x)
+    if cell == "lstm":
+        st.metric("Largest |h_t| difference, the notes' form against PyTorch's (probe sequence #1)", f"{forms.same_model:.1e}")
+        st.caption(
+            "One model written twice: W_f [h_{t−1}, x_t] + b_f is W_hf h_{t−1} + W_if x_t + (b_if + b_hf). Only float32 "
+            "rounding differs. PyTorch's g_t is the notes' C̃_t, and its order of blocks is [i | f | g | o]."
+        )
+    else:
+        cols = st.columns(2)
+        cols[0].metric("The notes' z_t, r after the product as PyTorch: largest |h_t| difference", f"{forms.same_model:.1e}")
+        cols[1].metric("The notes' r_t ⊙ h_{t−1} before the product: largest |h_t| difference", f"{forms.r_before_product:.2f}")
+        st.caption(
+            "Two differences. The notes' z_t is the share of h_{t−1} replaced, PyTorch's the share kept: the notes' z_t is "
+            "PyTorch's 1 − z_t, computed from the same weights negated. Only a relabelling: the same states, to float32 "
+            "rounding. But PyTorch (and cuDNN) apply r_t after the product, r_t ⊙ (W_hn h_{t−1} + b_hn), where the notes "
+            "apply it before, W (r_t ⊙ h_{t−1}): that is a different model. The same weights give other states, as far "
+            f"apart as {forms.r_before_product:.2f} here (PyTorch's h_t reach ±{float(forms.states.abs().max()):.2f}); "
+            "each form trains its own weights."
+        )

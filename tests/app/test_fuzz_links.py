@@ -28,7 +28,7 @@ def messages(at: AppTest) -> list[str]:
     return [e.message for e in at.exception]
 
 
-@settings(FUZZ, max_examples=25, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(FUZZ, max_examples=10, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(links(max_size=6), st.sampled_from(PAGES))
 @example({"text_source": "custom"}, "pages/train.py")  # a traceback on every page before the fix
 @example({"task": "adding", "text_source": "custom", "bidirectional": "1"}, "pages/hidden_states.py")

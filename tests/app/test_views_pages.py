@@ -67,6 +67,22 @@ def test_gates_page_for_lstm_gru_and_cells_without_gates(app):
     assert app.info[0].value.startswith("Only gated cells (LSTM, GRU, minGRU, minLSTM, Selective SSM (S6)) have gates")
 
 
+def test_gates_page_writes_the_notes_equations_beside_pytorchs_on_the_live_weights(app):
+    open_page(app, "pages/gates.py")
+    codes = [c.value for c in app.code]
+    assert codes[0].startswith("f_t = σ(W_f [h_{t−1}, x_t] + b_f)") and codes[1].startswith("i_t = σ(W_ii x_t + b_ii")
+    blocks = app.dataframe[1].value
+    assert blocks.notes.tolist() == ["W_i, b_i", "W_f, b_f", "W_c, b_c", "W_o, b_o"]
+    assert blocks["PyTorch, on x_t"][1] == "W_if = weight_ih_l0[rows 32–63]  (32 × 1)"  # the default sine model: H = 32
+    metrics = {m.label: m.value for m in app.metric}
+    assert float(metrics["Largest |h_t| difference, the notes' form against PyTorch's (probe sequence #1)"]) < 1e-5
+    app.sidebar.selectbox(key=key("model", "cell")).set_value("gru").run()
+    metrics = {m.label: m.value for m in app.metric}
+    assert float(metrics["The notes' z_t, r after the product as PyTorch: largest |h_t| difference"]) < 1e-5
+    assert float(metrics["The notes' r_t ⊙ h_{t−1} before the product: largest |h_t| difference"]) > 0.001
+    assert any("that is a different model" in c.value for c in app.caption)
+
+
 @pytest.mark.parametrize("cell", ["mingru", "minlstm", "lru", "s6"])
 def test_a_linear_recurrence_on_every_page(app, cell):
     """One session through every page with each linear recurrence, trained past a snapshot: what differs is said."""
