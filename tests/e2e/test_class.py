@@ -24,7 +24,7 @@ def check(report: dict, students: int) -> None:
 
 
 def test_a_class_on_one_link_follows_one_shared_run(app_server):
-    report = run_class(app_server.url, students=30, seconds=15, link=LINK, switch_every=5, arrive_within=5)
+    report = run_class(app_server.url, students=30, seconds=20, link=LINK, switch_every=5, arrive_within=5)
     TIMINGS.parent.mkdir(parents=True, exist_ok=True)
     (TIMINGS.parent / "class_shared.json").write_text(json.dumps(report, indent=2))
     check(report, 30)
