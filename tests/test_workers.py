@@ -194,3 +194,25 @@ def test_sharing_can_be_turned_off(service):
     a, b = shared.start(1, CONFIG, task), shared.start(2, CONFIG, task)
     assert a is not b
     assert shared.train(1, a, 100) is a and shared.train(2, b, 100) is b
+
+
+def test_a_run_dropped_while_another_reports_is_skipped_not_trained():
+    """Inline, a run's report can lead the server to drop another run within the same turn (a session leaving a
+    shared run): the turn goes on with the runs that are left."""
+    from rnn_core.runs.worker import Worker
+
+    trained_in_turn: list[int] = []
+
+    def send(update):
+        if working and not trained_in_turn:  # the turn's first report drops every run not trained yet
+            trained_in_turn.append(update.run)
+            for other in [r for r in worker.runs if r != update.run]:
+                worker.handle(("drop", other, None))
+
+    worker, working = Worker(send, quantum=0.01), False
+    for run in (1, 2, 3):
+        worker.handle(("start", run, {"config": CONFIG.to_dict()}))
+        worker.handle(("go", run, {"steps": 5}))
+    working = True
+    worker.work(2.0)
+    assert list(worker.runs) == trained_in_turn and worker.runs[trained_in_turn[0]].trainer.step == 5

@@ -191,7 +191,10 @@ class Worker:
                 return
             self._turn = (self._turn + 1) % len(ready)
             for run in ready[self._turn :] + ready[: self._turn]:
-                self._train(run, self.runs[run], min(self.quantum, max(0.0, deadline - time.perf_counter())))
+                state = self.runs.get(run)
+                if state is None:  # dropped during this turn: inline, another run's report can drop it (a session leaving)
+                    continue
+                self._train(run, state, min(self.quantum, max(0.0, deadline - time.perf_counter())))
                 if time.perf_counter() >= deadline:
                     return
 
