@@ -59,12 +59,9 @@ st.metric(
     f"{ways.largest_difference:.1e}",
     help="The same sums and products in another order: float32 rounding (about 1e-7 of each value) is all that differs.",
 )
-coefficient = {"mingru": "a_t = 1 − z_t", "minlstm": "a_t = f_t / (f_t + i_t)", "lru": "|a_t| = |λ|", "s6": "a_t = exp(Δ_t A), first of N"}
+step = CELLS[config.cell if linear else "mingru"]  # its a_t, as the Gradients page names it
 show_figure(
-    state_heatmap(
-        ways.step_coefficient, f"{coefficient.get(config.cell if linear else 'mingru')}: computed from the inputs alone",
-        "a", bounded=True, x_labels=labels,
-    )  # fmt: skip
+    state_heatmap(ways.step_coefficient, f"|a_t|, a_t = {step.step_coefficient}", "|a|", bounded=True, x_labels=labels)
 )
 st.caption(
     "What the step keeps of h_{t−1}, unit by unit, at every step. All of it was computed before the first h_t, which "
@@ -100,7 +97,7 @@ faster = (
     else f"the loop is {1 / longest.speed_up:.1f}× as fast as the scan"
 )
 steps = exp.config.train.tbptt if 0 < exp.config.train.tbptt < task.seq_len else task.seq_len
-numbers = exp.config.train.batch_size * math.prod(layer.state_shape) * (2 if config.cell == "lru" else 1)
+numbers = exp.config.train.batch_size * math.prod(layer.state_shape) * (2 if layer.state_dtype(torch.float32).is_complex else 1)
 way = "the scan" if scan_pays_for(steps, numbers) else "the loop"
 st.caption(
     f"At T = {int(longest['T'])}, {faster} here. The scan does more arithmetic than the loop (about log₂ T times as "

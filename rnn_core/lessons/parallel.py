@@ -26,7 +26,7 @@ TIMING_BATCH = 32  # sequences per timed call, as a training batch has
 class BothWays:
     """Layer 1 (forward direction) of a linear recurrence on one sequence, by the loop and by the scan."""
 
-    step_coefficient: np.ndarray  # (T, H): a_t, known before any h_t (the real part of the first state column)
+    step_coefficient: np.ndarray  # (T, H): |a_t|, known before any h_t (the S6 layer's: its first state number)
     loop: np.ndarray  # (T, H): y_t step by step
     scan: np.ndarray  # (T, H): y_t by the scan
     largest_difference: float  # max |loop − scan|
@@ -38,8 +38,7 @@ def both_ways(layer: _LinearRecurrence, x: Tensor) -> BothWays:
         a, b, _ = layer.coefficients(x, 0)
         h0 = torch.zeros(layer.state_shape, dtype=layer.state_dtype(x.dtype))
         loop, scan = layer.read_out(step_by_step(a, b, h0), x, 0), layer.read_out(linear_scan(a, b, h0), x, 0)
-    coefficient = a.real if a.is_complex() else a
-    coefficient = coefficient.reshape(a.size(0), layer.hidden_size, -1)[..., 0]  # the S6 layer's: its first state number
+    coefficient = a.abs().reshape(a.size(0), layer.hidden_size, -1)[..., 0]  # |a_t|; the S6 layer's: its first state number
     return BothWays(coefficient.numpy(), loop.numpy(), scan.numpy(), float((loop - scan).abs().max()))
 
 
