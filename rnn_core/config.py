@@ -211,7 +211,20 @@ class TrainConfig:
     momentum: float = setting(0.9, bounds=(0.0, 0.999))  # sgd only
     batch_size: int = setting(32, bounds=(1, 4096), label="Batch size", values=BATCH_SIZES)
     clip_norm: float = setting(1.0, bounds=(0.0, 1e6), label="Clip gradient norm at", values=CLIP_NORMS, zero="off")
-    tbptt: int = setting(0, bounds=(0, 1000), label="Truncated BPTT length (0 = whole sequence)", span=(0, 100))
+    tbptt: int = setting(
+        0,
+        bounds=(0, 1000),
+        label="Truncated BPTT length (0 = whole sequence)",
+        span=(0, 100),
+        help="Cuts every training sequence into pieces of this many steps, one optimiser step each. The hidden state runs "
+        "on from piece to piece, but the gradient stops at each piece's first step. The Truncated BPTT page shows it.",
+    )
+    stateful: bool = setting(
+        False,
+        label="Carry the state from batch to batch",
+        help="Each batch continues the text or series where the last one stopped, and starts from the state the last one "
+        "ended in, detached, as the notes' training loop does with hidden = hidden.data.",
+    )
     probe_every: int = setting(100, bounds=(1, 100_000))  # a probe snapshot every this many steps: one costs about 7 default steps
     probe_batch: int = setting(4, bounds=(1, 64))  # sequences in the fixed probe batch
 

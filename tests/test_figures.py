@@ -22,6 +22,7 @@ from rnn_core.data.tasks import make_task
 from rnn_core.inspect.analysis import pca_2d
 from rnn_core.inspect.probes import Snapshots, snapshots_of
 from rnn_core.lessons.notes import scalar_relu_gradients
+from rnn_core.lessons.truncation import gradient_reach
 from rnn_core.train.trainer import Trainer
 
 HELPERS = {"typed", "figure"}  # not builders
@@ -67,6 +68,7 @@ def every_spec(text_model, adding_model) -> dict[str, list[dict]]:
     sine_config = ExperimentConfig(task=TaskConfig(seq_len=8), model=ModelConfig(hidden_size=3))
     sine = Trainer(sine_config, make_task(sine_config.task), observers=[Snapshots()])
     predicted = snapshots_of(sine).latest.prediction
+    reach, cut = (gradient_reach(sine.model, sine.task, sine.probe, length) for length in (0, 3))
     return {
         "state_heatmap": [
             figures.state_heatmap(hidden, "Hidden state h_t", "h", x_labels=labels),
@@ -118,6 +120,9 @@ def every_spec(text_model, adding_model) -> dict[str, list[dict]]:
             figures.overlay_lines({"depth": (np.arange(30), np.arange(30.0))}, "Depth", "t", "value", log_y=False),
         ],
         "vanishing_by_hand_chart": [figures.vanishing_by_hand_chart(relu["length L"].to_numpy(), relu["∂/∂h_0"].to_numpy(), 10.0)],
+        "gradient_reach_chart": [
+            figures.gradient_reach_chart(reach.norms, cut.norms, reach.loss_steps, cut.piece_starts, "How far back each loss reaches")
+        ],
         "unrolled_diagram": [figures.unrolled_diagram(2, True, 3, 4, 6, 4), figures.unrolled_diagram(1, False, 5, 1, 3, 1)],
     }
 

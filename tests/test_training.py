@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch.testing import assert_close
 
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
-from rnn_core.data.tasks import make_task
+from rnn_core.data.tasks import TASK_CLASSES, make_task
 from rnn_core.inspect.probes import Snapshots, snapshots_of
 from rnn_core.train.trainer import HISTORY_COLUMNS, Trainer
 
@@ -37,6 +37,7 @@ def weights(t: Trainer) -> list[torch.Tensor]:
         (ModelConfig(cell="lstm", hidden_size=8), {}),
         (ModelConfig(cell="gru", hidden_size=8, num_layers=2, dropout=0.3), {"optimizer": "sgd", "lr": 0.05}),
         (ModelConfig(cell="rnn_tanh", hidden_size=8), {"tbptt": 5, "optimizer": "rmsprop", "lr": 0.005}),
+        (ModelConfig(cell="gru", hidden_size=8), {"tbptt": 5, "stateful": True}),
     ],
 )
 def test_same_seed_same_curve_bit_for_bit_however_sliced(model, train):
@@ -56,6 +57,7 @@ def test_same_seed_same_curve_bit_for_bit_however_sliced(model, train):
     [
         (ModelConfig(cell="lstm", hidden_size=8, num_layers=2, dropout=0.2), {"optimizer": "adam"}),
         (ModelConfig(cell="gru", hidden_size=8), {"tbptt": 5, "optimizer": "sgd", "lr": 0.05}),
+        (ModelConfig(cell="lstm", hidden_size=8), {"stateful": True}),
     ],
 )
 def test_a_clone_goes_on_exactly_as_its_original_would_and_leaves_it_alone(model, train):
@@ -132,6 +134,64 @@ def test_many_to_one_tbptt_backpropagates_only_the_last_chunk():
     t = trainer(task=TaskConfig(name="adding", seq_len=20), model=ModelConfig(cell="lstm", hidden_size=6), tbptt=5)
     assert t.run(3) == 3
     assert len(t._pending) == 0  # one update per batch
+
+
+def test_tbptt_on_the_copy_task_runs_the_pieces_without_a_target_for_their_state_only():
+    """Copy with delay 12 in pieces of 4: only the last piece has a target. The first three have no loss to learn
+    from, so they run without gradients to carry the state on, and the one step backpropagates 1 step of 13."""
+    config = dict(task=TaskConfig(name="copy", delay=12), model=ModelConfig(cell="gru", hidden_size=6))
+    t = trainer(**config, tbptt=4, optimizer="sgd", lr=0.1, momentum=0.0, clip_norm=0)
+    batch = t.task.sample(32, torch.Generator().manual_seed(0))  # the trainer's first batch
+    reference = trainer(**config).model
+    with torch.no_grad():
+        for p, v in zip(reference.parameters(), weights(t)):
+            p.copy_(v)
+    assert t.run(2) == 2  # two batches, one step each (it diverged at step 1 when the empty pieces counted)
+    assert np.isfinite(t.history.loss).all()
+    with torch.no_grad():
+        _, state = reference.features(batch.x[:, :12])
+    prediction, _ = reference(batch.x[:, 12:], state)
+    loss = F.cross_entropy(prediction[:, -1], batch.y[:, -1])
+    assert t.history.loss[0] == pytest.approx(loss.item(), rel=1e-6)
+    loss.backward()
+    assert reference.rnn.weight_hh_l0.grad.abs().sum() > 0  # one step of recurrence still reaches W_hh through the carried state
+
+
+def test_a_stateful_run_continues_each_batch_where_the_last_stopped_and_from_its_state():
+    task_cfg, model_cfg = TaskConfig(name="characters", text_source="grammar", seq_len=10), ModelConfig(cell="lstm", hidden_size=6)
+    t = trainer(task=task_cfg, model=model_cfg, stateful=True, batch_size=3, lr=0.0)
+    assert t.stateful
+    generator = torch.Generator().manual_seed(0)  # the trainer's generator: the same seed
+    starts = t.task.stream_start(3, generator)
+    first, after = t.task.stream_batch(starts, generator)
+    second, _ = t.task.stream_batch(after, generator)
+    text = t.task.ids
+    assert torch.equal(first.x, text[starts.unsqueeze(1) + torch.arange(10)])
+    assert torch.equal(second.x, text[(starts.unsqueeze(1) + 10 + torch.arange(10)) % len(text)])  # the next 10 characters
+    assert t.run(2) == 2
+    with torch.no_grad():  # lr 0: the weights never move, so two batches of 10 are one sequence of 20
+        whole, _ = t.model(torch.cat([first.x, second.x], dim=1))
+        halves = ((whole[:, :10], first.y), (whole[:, 10:], second.y))
+        losses = [F.cross_entropy(scores.reshape(-1, scores.size(-1)), y.reshape(-1)).item() for scores, y in halves]
+    assert t.history.loss.tolist() == pytest.approx(losses, rel=1e-5)
+    fresh = trainer(task=task_cfg, model=model_cfg, batch_size=3, lr=0.0)  # not stateful: every batch starts from zeros
+    fresh.run(2)
+    assert fresh.history.loss[1] != pytest.approx(losses[1], rel=1e-5)
+
+
+def test_a_stream_reads_its_text_round_and_round():
+    task = make_task(TaskConfig(name="characters", text_source="hello", seq_len=4))  # "hello": 5 characters
+    batch, after = task.stream_batch(torch.tensor([0]), torch.Generator())
+    assert task.decode(batch.x[0]) + task.decode(batch.y[0][-1:]) == "hello" and after.tolist() == [4]
+    batch, after = task.stream_batch(after, torch.Generator())
+    assert task.decode(batch.x[0]) == "ohel" and task.decode(batch.y[0]) == "hell" and after.tolist() == [3]
+
+
+def test_the_stateful_option_is_offered_only_where_batches_can_continue_one_another():
+    streams = {name for name, cls in TASK_CLASSES.items() if cls.streams}
+    assert streams == {"sine", "characters", "series"}
+    t = trainer(task=TaskConfig(name="copy", delay=5), stateful=True)
+    assert not t.stateful and t.run(2) == 2  # a copy sequence is whole in itself: the option does nothing there
 
 
 def test_a_huge_learning_rate_stops_with_a_reason_and_keeps_the_last_good_weights():

@@ -26,3 +26,4 @@ def config_widget(section: str, name: str) -> str:
     """The key of the sidebar widget for one configuration field, e.g. ``config_widget("model", "cell")``."""
     return f"{CONFIG_WIDGET_PREFIX}{section}__{name}"
 PARALLEL_TIMINGS = "parallel_timings"  # the Parallel lesson's last timings table, and which layer they were measured on
+TRUNCATION_COST_SHOWN = "truncation_cost_shown"  # the Truncated BPTT lesson has trained its two copy-task LSTMs in this session

@@ -28,6 +28,7 @@ PAGES = (
     Page("pages/stacked.py", "Stacked and bidirectional", "Lessons"),
     Page("pages/vanishing_demo.py", "Vanishing by hand", "Lessons"),
     Page("pages/inside_a_layer.py", "Inside a layer", "Lessons"),
+    Page("pages/truncation.py", "Truncated BPTT", "Lessons"),
     Page("pages/parallel.py", "Parallel or step by step", "Lessons"),
 )
 PAGE_PATHS = tuple(p.path for p in PAGES)

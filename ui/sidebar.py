@@ -183,13 +183,15 @@ def model_widgets(task_name: str) -> None:
         control("model", "encoding")
 
 
-def training_widgets() -> None:
+def training_widgets(task_name: str) -> None:
     limits = settings.LIMITS
     control("train", "optimizer")
     control("train", "lr")
     control("train", "batch_size", values=up_to(BATCH_SIZES, limits.batch_size), help=limit_help("batch_size"))
     control("train", "clip_norm")
     control("train", "tbptt")
+    if TASK_CLASSES[task_name].streams:
+        control("train", "stateful")
     control("run", "seed")
 
 
@@ -211,7 +213,7 @@ def model_builder(exp: Experiment) -> None:
     with st.expander("Model", expanded=not presenting()):
         model_widgets(st.session_state[key("task", "name")])
     with st.expander("Training", expanded=False):
-        training_widgets()
+        training_widgets(st.session_state[key("task", "name")])
     try:
         draft = draft_config()
         columns = st.session_state.get(USER_COLUMNS) or {}

@@ -32,6 +32,14 @@ def _all_steps(batch: int, steps: int) -> Tensor:
     return torch.ones(batch, steps, dtype=torch.bool)
 
 
+def _windows(values: Tensor, positions: Tensor, steps: int) -> tuple[Tensor, Tensor]:
+    """``steps + 1`` values from each position, ``(B, steps + 1)`` (inputs and next-step targets), and where the next
+    window starts: ``steps`` further on. A window that runs past the end goes on from the start, as if the text or
+    series were read again and again (a stateful run reads it that way)."""
+    offsets = positions.unsqueeze(1) + torch.arange(steps + 1)
+    return values[offsets % len(values)], (positions + steps) % len(values)
+
+
 def _show_char(c: str) -> str:
     return {"\n": "⏎", " ": "␣", "\t": "⇥"}.get(c, c)
 
@@ -52,6 +60,7 @@ class Task:
     options: tuple[str, ...] = ("seq_len",)  # the TaskConfig fields this task reads; it ignores the others
     tokens: bool = False  # inputs are symbol ids that the model encodes (one-hot or a learned embedding)
     allows_bidirectional: bool = True  # False where reading ahead would see the answer
+    streams: bool = False  # one long sequence cut into windows: a batch can continue the last (stream_start, stream_batch)
 
     @property
     def many_to_one(self) -> bool:
@@ -65,6 +74,14 @@ class Task:
 
     def sample(self, batch_size: int, generator: torch.Generator) -> Batch:
         raise NotImplementedError
+
+    def stream_start(self, batch_size: int, generator: torch.Generator) -> Tensor:
+        """Where each of ``batch_size`` rows starts reading the long sequence, ``(B,)``: a stateful run's first batch."""
+        raise NotImplementedError(f"the {self.title} task is not one long sequence: its batches cannot continue one another")
+
+    def stream_batch(self, positions: Tensor, generator: torch.Generator) -> tuple[Batch, Tensor]:
+        """The ``seq_len`` steps from each row's position, and the positions where the next batch goes on."""
+        raise NotImplementedError(f"the {self.title} task is not one long sequence: its batches cannot continue one another")
 
     def probe_batch(self, batch_size: int) -> Batch:
         """The fixed batch that probes look at: the same sequences at every step of every run."""
@@ -119,6 +136,7 @@ class Sine(Task):
     input_size = output_size = 1
     options = ("seq_len", "period", "noise", "horizon")
     allows_bidirectional = False
+    streams = True
 
     def __init__(self, seq_len: int, period: float, noise: float, horizon: int):
         self.seq_len, self.period, self.noise, self.horizon = seq_len, period, noise, horizon
@@ -128,13 +146,19 @@ class Sine(Task):
         )
 
     def sample(self, batch_size, generator):
-        phase = torch.rand(batch_size, 1, generator=generator) * self.period  # (B, 1)
-        t = torch.arange(self.seq_len, dtype=torch.float32) + phase  # (B, T)
+        return self.stream_batch(self.stream_start(batch_size, generator), generator)[0]
+
+    def stream_start(self, batch_size, generator):
+        return torch.rand(batch_size, generator=generator) * self.period  # a random phase per row
+
+    def stream_batch(self, positions, generator):
+        t = torch.arange(self.seq_len, dtype=torch.float32) + positions.unsqueeze(1)  # (B, T)
         x = torch.sin(2 * math.pi * t / self.period)
         if self.noise:
             x = x + self.noise * torch.randn(x.shape, generator=generator)
         y = torch.sin(2 * math.pi * (t + self.horizon) / self.period)
-        return Batch(x.unsqueeze(-1), y.unsqueeze(-1), _all_steps(batch_size, self.seq_len))
+        batch = Batch(x.unsqueeze(-1), y.unsqueeze(-1), _all_steps(positions.numel(), self.seq_len))
+        return batch, (positions + self.seq_len) % self.period  # the wave repeats: the phase stays small
 
 
 class Copy(Task):
@@ -226,6 +250,7 @@ class Characters(Task):
     options = ("seq_len", "text_source")
     tokens = True
     allows_bidirectional = False
+    streams = True
 
     def __init__(self, text: str, seq_len: int, source: str, own_text: bool = False):
         self.text, self.source, self.own_text = text, source, own_text
@@ -241,10 +266,14 @@ class Characters(Task):
         )
 
     def sample(self, batch_size, generator):
-        starts = torch.randint(len(self.ids) - self.seq_len, (batch_size,), generator=generator)
-        offsets = torch.arange(self.seq_len + 1)
-        windows = self.ids[starts.unsqueeze(1) + offsets]  # (B, T+1)
-        return Batch(windows[:, :-1], windows[:, 1:], _all_steps(batch_size, self.seq_len))
+        return self.stream_batch(self.stream_start(batch_size, generator), generator)[0]
+
+    def stream_start(self, batch_size, generator):
+        return torch.randint(len(self.ids) - self.seq_len, (batch_size,), generator=generator)
+
+    def stream_batch(self, positions, generator):
+        windows, positions = _windows(self.ids, positions, self.seq_len)
+        return Batch(windows[:, :-1], windows[:, 1:], _all_steps(positions.numel(), self.seq_len)), positions
 
     def user_data(self):
         return {"user_text": self.text} if self.own_text else {}
@@ -269,6 +298,7 @@ class Series(Task):
     name, title, kind, mode = "series", "Your own series (CSV)", "regression", "many_to_many"
     input_size = output_size = 1
     allows_bidirectional = False
+    streams = True
 
     def __init__(self, values: np.ndarray, seq_len: int, column: str = "value"):
         values = np.asarray(values, dtype=float)
@@ -293,9 +323,15 @@ class Series(Task):
         return {"user_series": self.raw, "column": self.column}
 
     def sample(self, batch_size, generator):
-        starts = torch.randint(len(self.values) - self.seq_len, (batch_size,), generator=generator)
-        windows = self.values[starts.unsqueeze(1) + torch.arange(self.seq_len + 1)]  # (B, T+1)
-        return Batch(windows[:, :-1].unsqueeze(-1), windows[:, 1:].unsqueeze(-1), _all_steps(batch_size, self.seq_len))
+        return self.stream_batch(self.stream_start(batch_size, generator), generator)[0]
+
+    def stream_start(self, batch_size, generator):
+        return torch.randint(len(self.values) - self.seq_len, (batch_size,), generator=generator)
+
+    def stream_batch(self, positions, generator):
+        windows, positions = _windows(self.values, positions, self.seq_len)
+        batch = Batch(windows[:, :-1].unsqueeze(-1), windows[:, 1:].unsqueeze(-1), _all_steps(positions.numel(), self.seq_len))
+        return batch, positions
 
     def input_labels(self, x):
         return [f"{v * self.std + self.mean:.4g}" for v in x.reshape(-1).tolist()]

@@ -69,6 +69,38 @@ def make_optimizer(config: ExperimentConfig, params) -> torch.optim.Optimizer:
     return torch.optim.Adam(params, lr=t.lr)
 
 
+@dataclass(frozen=True)
+class Piece:
+    """What one optimiser step trains on: ``lead`` steps run first without gradients, to carry the state on, then
+    ``batch``, whose steps are backpropagated through."""
+
+    batch: Batch
+    lead: Tensor | None = None
+
+
+def tbptt_pieces(batch: Batch, length: int, many_to_one: bool) -> list[Piece]:
+    """Cut a batch for truncated BPTT with pieces of ``length`` steps (0: the whole sequence is one piece).
+
+    Many-to-many: consecutive pieces, one optimiser step each; the state runs on from piece to piece, the gradient
+    does not. A piece with no step that counts (the copy task's distractors) has no loss to learn from: it is run
+    without gradients as the lead of the next piece that has one, and trailing ones are left out. Many-to-one: the
+    first T - length steps run without gradients, then the last ``length`` are backpropagated through.
+    """
+    T = batch.x.size(1)
+    if not length or length >= T:
+        return [Piece(batch)]
+    if many_to_one:
+        return [Piece(Batch(batch.x[:, -length:], batch.y, batch.mask[:, -length:]), lead=batch.x[:, :-length])]
+    pieces, lead_from = [], 0
+    for start in range(0, T, length):
+        stop = min(start + length, T)
+        if batch.mask[:, start:stop].any():
+            piece = Batch(batch.x[:, start:stop], batch.y[:, start:stop], batch.mask[:, start:stop])
+            pieces.append(Piece(piece, lead=batch.x[:, lead_from:start] if start > lead_from else None))
+            lead_from = stop
+    return pieces
+
+
 class Observer(Protocol):
     """Watches a Trainer (probe snapshots do: rnn_core.inspect.probes.Snapshots): told when it starts, after every
     optimiser step and after a restore; an exact clone of the trainer gets a copy of each observer."""
@@ -96,8 +128,9 @@ class Trainer:
         self.diverged: Divergence | None = None
         self.elapsed = 0.0
         self.records = History()
-        self._pending: list[Batch] = []  # TBPTT chunks of the current batch still to train on
-        self._state = None  # hidden state carried between chunks of one batch
+        self._pending: list[Piece] = []  # TBPTT pieces of the current batch still to train on
+        self._state = None  # the hidden state carried between pieces of one batch, and across batches when stateful
+        self._stream = None  # where each row of a stateful run's next batch starts (Task.stream_start)
         self.probe = task.probe_batch(config.train.probe_batch)  # the fixed batch that observers look at the model on
         self.observers = list(observers)
         for observer in self.observers:
@@ -142,44 +175,47 @@ class Trainer:
         twin.generator = torch.Generator().set_state(self.generator.get_state())
         twin.records = self.records.truncated(len(self.records))
         twin.observers = [observer.copy() for observer in self.observers]
-        twin._pending = list(self._pending)  # batches are never changed in place; the carried state is replaced, not changed
+        twin._pending = list(self._pending)  # pieces are never changed in place; the carried state is replaced, not changed
         return twin
 
-    def _next_chunk(self) -> tuple[Batch, object]:
+    @property
+    def stateful(self) -> bool:
+        """Whether each batch continues the last one, its state carried over (the notes' ``hidden = hidden.data``)."""
+        return self.config.train.stateful and self.task.streams and self.model.recurrent
+
+    def _next_piece(self) -> Piece:
         if not self._pending:
-            self._pending = self._chunks(self.task.sample(self.config.train.batch_size, self.generator))
-            self._state = None
-        return self._pending.pop(0), self._state
+            size = self.config.train.batch_size
+            if self.stateful:
+                if self._stream is None:
+                    self._stream = self.task.stream_start(size, self.generator)
+                batch, self._stream = self.task.stream_batch(self._stream, self.generator)
+            else:
+                batch, self._state = self.task.sample(size, self.generator), None
+            self._pending = tbptt_pieces(batch, self.config.train.tbptt if self.model.recurrent else 0, self.task.many_to_one)
+        return self._pending.pop(0)
 
-    def _chunks(self, batch: Batch) -> list[Batch]:
-        """Split a batch for truncated BPTT: many-to-many into consecutive chunks, one step each."""
-        k = self.config.train.tbptt
-        if not k or k >= self.task.seq_len or not self.model.recurrent or self.task.many_to_one:
-            return [batch]
-        return [Batch(batch.x[:, s : s + k], batch.y[:, s : s + k], batch.mask[:, s : s + k]) for s in range(0, self.task.seq_len, k)]
-
-    def _forward(self, batch: Batch, state) -> Tensor:
-        """The prediction, with the many-to-one TBPTT prefix run without gradients."""
-        k, x = self.config.train.tbptt, batch.x
-        if k and self.model.recurrent and self.task.many_to_one and k < x.size(1):
+    def _forward(self, piece: Piece) -> Tensor:
+        """The prediction for a piece, its lead run without gradients; the state it ends in is kept, detached."""
+        state = self._state
+        if piece.lead is not None:
             with torch.no_grad():
-                _, state = self.model.features(x[:, :-k], state)
-            x = x[:, -k:]
-        prediction, new_state = self.model(x, state)
+                _, state = self.model.features(piece.lead, state)
+        prediction, new_state = self.model(piece.batch.x, state)
         self._state = _detach(new_state)
         return prediction
 
     def _train_step(self) -> bool:
         start = time.perf_counter()
-        batch, state = self._next_chunk()
-        step = self.step + 1
+        piece = self._next_piece()
+        batch, step = piece.batch, self.step + 1
         if not self.model.training:
             self.model.train()
         if self.config.model.dropout and self.config.model.num_layers > 1:
             with seeded((self.config.seed * 1_000_003 + step) % 2**31):  # the same masks however steps are sliced
-                prediction = self._forward(batch, state)
+                prediction = self._forward(piece)
         else:
-            prediction = self._forward(batch, state)
+            prediction = self._forward(piece)
         loss, accuracy = task_loss(self.task, prediction, batch.y, batch.mask)
         if not torch.isfinite(loss):
             return self._stop(step, "the loss")
@@ -221,7 +257,7 @@ class Trainer:
         else:
             hint = f"Lower the learning rate (now {self.config.train.lr:g}) or the clipping threshold."
         self.diverged = Divergence(step, quantity, recent, hint)
-        self._pending, self._state = [], None
+        self._pending, self._state, self._stream = [], None, None
         self.optimizer.zero_grad(set_to_none=True)
         return False
 

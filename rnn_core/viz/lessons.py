@@ -117,3 +117,48 @@ def unrolled_diagram(num_layers: int, bidirectional: bool, steps: int, input_siz
         yaxis={"tickvals": ticks, "ticktext": labels, "showgrid": False, "range": [-0.6, top + 0.6]},
         height=160 + 90 * (len(rows) + 2),
     )
+
+
+def gradient_reach_chart(
+    whole: np.ndarray, truncated: np.ndarray, loss_steps: np.ndarray, piece_starts: tuple[int, ...], title: str
+) -> dict:
+    """‖∂L_τ/∂h_t‖ over (t, τ), through the whole sequence (left) and truncated (right), on one log colour scale.
+
+    ``whole`` and ``truncated`` are ``(R, T)``: a row per step τ that has a loss (``loss_steps``, from 0). A zero has no
+    path behind it (t after τ, or a cut between them) and is left blank. Dotted lines mark where each backpropagated
+    piece starts; steps are counted from 1 on the axes, as on every other page.
+    """
+    logs = [np.where(v > 0, np.log10(np.where(v > 0, v, 1.0)), np.nan) for v in (whole, truncated)]
+    finite = np.concatenate([v[np.isfinite(v)] for v in logs]) if any(np.isfinite(v).any() for v in logs) else np.zeros(1)
+    steps, taus = np.arange(1, whole.shape[1] + 1), loss_steps + 1
+    traces, shapes = [], []
+    for i, (values, name) in enumerate(zip(logs, ("whole sequence", "truncated"))):
+        axis = "" if i == 0 else "2"
+        traces.append(
+            {
+                "type": "heatmap", "z": typed(values), "x": typed(steps), "y": typed(taus), "coloraxis": "coloraxis",
+                "xaxis": f"x{axis}", "yaxis": f"y{axis}", "name": name,
+                "hovertemplate": "t=%{x}, τ=%{y}<br>log₁₀ ‖∂L_τ/∂h_t‖=%{z:.2f}<extra>" + name + "</extra>",
+            }
+        )  # fmt: skip
+    for start in (s for s in piece_starts if s > 0):  # between steps start and start + 1, counted from 1
+        shapes.append({"type": "line", "xref": "x2", "yref": "y2 domain", "x0": start + 0.5, "x1": start + 0.5, "y0": 0, "y1": 1,
+                       "line": {"dash": "dot", "width": 2, "color": COLOURS[1]}})  # fmt: skip
+    axis = {"title": text_spec("h_t: time step t"), "range": [0.5, steps[-1] + 0.5]}
+    tau_axis = {"title": text_spec("loss L_τ at step τ"), "autorange": "reversed"}
+    return figure(
+        title,
+        traces,
+        coloraxis={"colorscale": "Viridis", "cmin": float(finite.min()), "cmax": float(finite.max()),
+                   "colorbar": {"title": text_spec("log₁₀ ‖∂L_τ/∂h_t‖")}},
+        xaxis={**axis, "domain": [0, 0.45]},
+        xaxis2={**axis, "domain": [0.55, 1], "anchor": "y2"},
+        yaxis=tau_axis,
+        yaxis2={**tau_axis, "anchor": "x2", "title": text_spec("")},
+        shapes=shapes,
+        annotations=[
+            {"text": "through the whole sequence", "xref": "x domain", "yref": "paper", "x": 0.5, "y": 1.0, "yanchor": "bottom",
+             "showarrow": False},
+            {"text": "truncated", "xref": "x2 domain", "yref": "paper", "x": 0.5, "y": 1.0, "yanchor": "bottom", "showarrow": False},
+        ],
+    )  # fmt: skip

@@ -161,3 +161,52 @@ def test_rnn_by_hand_checks_a_students_prediction_against_pytorch(app):
     assert float(metrics["Largest difference, by hand against nn.RNN"]) < 1e-6
     app.text_input(key="bh_guess").set_value("0.9, zero").run()
     assert "'zero' is not a number" in app.error[0].value
+
+
+def test_truncation_page_shows_the_cut_on_the_live_model_and_what_it_costs():
+    import numpy as np
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP, decode, plotly_figures
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"task": "characters", "text_source": "grammar", "seq_len": "20", "tbptt": "5", "stateful": "1"})
+    at.run()
+    at.switch_page("pages/truncation.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    captions = " ".join(c.value for c in at.caption)
+    assert "sequences of T = 20 steps, k = 5: 4 optimiser step(s) per batch" in captions
+    assert "stateful, each batch goes on from the last" in captions
+    assert at.slider(key="tbptt_lesson_k").value == 5  # the run's own k to start with
+    profile, reach = plotly_figures(at)
+    whole, cut = (decode(trace["y"]) for trace in profile["data"])
+    assert len(whole) == 20 and len(cut) == 5  # the log axis drops the zeros: the truncated line has τ's piece only
+    assert decode(profile["data"][1]["x"]).tolist() == [16, 17, 18, 19, 20]
+    assert abs(cut[-1] - whole[-1]) < 1e-6 * whole[-1]  # at τ itself no path is cut
+    right = decode(reach["data"][1]["z"])  # log10 norms, NaN where no path
+    assert right.shape == (20, 20) and np.isnan(right[19, :15]).all() and np.isfinite(right[19, 15:]).all()
+    assert [s["x0"] for s in reach["layout"]["shapes"]] == [5.5, 10.5, 15.5]
+
+    at.slider(key="tbptt_lesson_k").set_value(10).run()
+    _, reach = plotly_figures(at)
+    assert [s["x0"] for s in reach["layout"]["shapes"]] == [10.5]
+
+    at.button(key="tbptt_lesson_train").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Accuracy at step 400, whole sequence"] == "100%"
+    assert int(metrics["Accuracy at step 400, pieces of 10"].rstrip("%")) < 35  # chance is 25 %
+    assert metrics["Chance (guessing one symbol of 4)"] == "25%"
+
+
+def test_truncation_page_on_a_many_to_one_task_cuts_once_and_skips_the_heatmap(app):
+    from tests.app.conftest import plotly_figures
+    from ui.keys import config_widget as key
+
+    app.sidebar.selectbox(key=key("task", "name")).set_value("adding").run()
+    app.switch_page("pages/truncation.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+
+    (profile,) = plotly_figures(app)  # one loss, at the end: a line, no heatmap
+    assert "τ = " in profile["layout"]["title"]["text"]
+    assert any("has sequences whole in themselves" in c.value for c in app.caption)
