@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import ui  # noqa: F401  (a fresh server's first page: see ui/__init__.py)
+from rnn_core.lessons.errata import worked_numbers
 from rnn_core.lessons.notes import PARAMETERS, ScalarWeights, bptt_sums, scalar_autograd, scalar_bptt, scalar_forward
 from ui.live import stop_page
 
@@ -33,9 +34,12 @@ except ValueError as e:
 st.subheader("1. Forward pass")
 st.dataframe(forward.round(3), hide_index=True, width="stretch")
 st.metric("Total loss L = Σ L_t", f"{forward['L_t'].sum():.3f}")
+notes = worked_numbers()  # with the notes' own weights and inputs, whatever is edited above
 st.info(
-    "**Where the notes slip.** They print L⁽¹⁾ = 0.719, but ½(0.797 − 2)² = 0.724; and h⁽²⁾ = 0.958 (ŷ⁽²⁾ = 1.150), "
-    "but tanh(0.5·0.664 + 0.8·2) = tanh(1.932) = 0.959 (ŷ⁽²⁾ = 1.151). The table above computes each value afresh."
+    f"**Where the notes slip.** They print L⁽¹⁾ = 0.719, but ½({notes.y_hat[0]:.3f} − 2)² = {notes.losses[0]:.3f}; and "
+    f"h⁽²⁾ = 0.958 (ŷ⁽²⁾ = 1.150), but tanh(0.5·{notes.h[0]:.3f} + 0.8·2) = tanh({0.5 * notes.h[0] + 1.6:.3f}) = "
+    f"{notes.h[1]:.3f} (ŷ⁽²⁾ = {notes.y_hat[1]:.3f}). The table above computes each value afresh; Errata in the notes "
+    "lists every slip."
 )
 
 st.subheader("2. Backpropagation through time, term by term")

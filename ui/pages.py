@@ -30,5 +30,6 @@ PAGES = (
     Page("pages/inside_a_layer.py", "Inside a layer", "Lessons"),
     Page("pages/truncation.py", "Truncated BPTT", "Lessons"),
     Page("pages/parallel.py", "Parallel or step by step", "Lessons"),
+    Page("pages/errata.py", "Errata in the notes", "Lessons", charts=False),
 )
 PAGE_PATHS = tuple(p.path for p in PAGES)

@@ -210,3 +210,21 @@ def test_truncation_page_on_a_many_to_one_task_cuts_once_and_skips_the_heatmap(a
     (profile,) = plotly_figures(app)  # one loss, at the end: a line, no heatmap
     assert "τ = " in profile["layout"]["title"]["text"]
     assert any("has sequences whole in themselves" in c.value for c in app.caption)
+
+
+def test_errata_page_lists_every_slip_note_by_note_and_filters_by_kind(app):
+    from rnn_core.lessons.errata import NOTES, errata
+
+    app.switch_page("pages/errata.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Slips found"] == str(len(errata()))
+    assert sum(int(metrics[label]) for label in ("Wrong numbers", "Wrong formulas", "Wrong code", "Misleading wording")) == len(errata())
+    assert [s.value for s in app.subheader] == [f"Note {n}: {t}" for n, t in NOTES.items()]
+    first = app.table[0].value
+    assert "0.959, ŷ⁽²⁾ = 1.151" in " ".join(first["correct"]) and len(app.table) == len(NOTES)
+    assert any("9.01 up is exactly 1" in c.value for c in app.main.caption)
+    app.multiselect(key="errata_kinds").set_value(["wrong number"]).run()
+    shown = [t.value for t in app.table]
+    assert sum(len(t) for t in shown) == int(metrics["Wrong numbers"])
+    assert all(set(t["kind"]) == {"wrong number"} for t in shown)
