@@ -53,7 +53,7 @@ def test_shapes_counts_and_views_as_pytorch_has_them():
         nn.RNN(1, 10, batch_first=True)(torch.zeros(8, 20, 1))[0].view(-1, 10)
     assert e.parameters_and_outputs(1) == (27, 15) and e.parameters_and_outputs(32) == (27, 480)
     assert e.stacked_weights() == ((3, 4), (3, 3), True)
-    assert e.missing_tanh_difference() > 0.01
+    assert e.missing_tanh_difference() == pytest.approx(1.0308, abs=1e-4)  # fixed weights: the same for every caller
     assert e.bidirectional_is_side_by_side()
     radius, norm = e.spectral_radius_example()
     assert radius == pytest.approx(1.8) and norm == pytest.approx(1.8**20 / 2 * 2, rel=1e-9)  # W^n = 1.8^(n−1)·W, ‖W‖ = 1.8

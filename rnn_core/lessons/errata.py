@@ -127,8 +127,12 @@ def parameters_and_outputs(batch: int) -> tuple[int, int]:
 
 def missing_tanh_difference() -> float:
     """max |(W I + b) − tanh(W I + b)| for nn.RNN(4, 3) at one step, I = [x; h]: how far the form without φ is off."""
-    rnn, x, h = nn.RNN(4, 3), torch.randn(4), torch.randn(3)
+    generator = torch.Generator().manual_seed(0)  # the same layer and inputs every time, whoever calls
+    rnn = nn.RNN(4, 3)
+    x, h = torch.randn(4, generator=generator), torch.randn(3, generator=generator)
     with torch.no_grad():
+        for p in rnn.parameters():
+            p.copy_((2 * torch.rand(p.shape, generator=generator) - 1) / 3**0.5)  # PyTorch's U(−1/√H, 1/√H), H = 3
         linear = torch.cat([rnn.weight_ih_l0, rnn.weight_hh_l0], 1) @ torch.cat([x, h]) + rnn.bias_ih_l0 + rnn.bias_hh_l0
         return float((linear - rnn(x[None], h[None])[1][0]).abs().max())
 
