@@ -177,6 +177,9 @@ def test_truncation_page_shows_the_cut_on_the_live_model_and_what_it_costs():
     captions = " ".join(c.value for c in at.caption)
     assert "sequences of T = 20 steps, k = 5: 4 optimiser step(s) per batch" in captions
     assert "stateful, each batch goes on from the last" in captions
+    from ui.keys import config_widget
+
+    assert at.sidebar.checkbox(key=config_widget("train", "stateful")).value  # offered for a text, and set by the link
     assert at.slider(key="tbptt_lesson_k").value == 5  # the run's own k to start with
     profile, reach = plotly_figures(at)
     whole, cut = (decode(trace["y"]) for trace in profile["data"])
@@ -210,6 +213,7 @@ def test_truncation_page_on_a_many_to_one_task_cuts_once_and_skips_the_heatmap(a
     (profile,) = plotly_figures(app)  # one loss, at the end: a line, no heatmap
     assert "τ = " in profile["layout"]["title"]["text"]
     assert any("has sequences whole in themselves" in c.value for c in app.caption)
+    assert key("train", "stateful") not in [c.key for c in app.sidebar.checkbox]  # not offered: nothing to continue
 
 
 def test_errata_page_lists_every_slip_note_by_note_and_filters_by_kind(app):
