@@ -82,6 +82,16 @@ def test_linear_memory_a_two_layer_mingru_remembers_across_forty_steps_as_the_gr
     assert one_layer.history.accuracy.iloc[-10:].mean() < 0.5  # measured 0.28 to 0.32: the story's "one layer is not enough"
 
 
+def test_windowing_a_window_shorter_than_the_delay_stays_at_chance_where_a_longer_one_and_an_lstm_learn():
+    preset = PRESETS_BY_KEY["windowing"]
+    short = trained(preset.config, preset.steps)
+    assert short.history.accuracy.iloc[-25:].mean() < 0.35  # measured 0.27: chance is 0.25
+    longer = trained(preset.config.with_changes(model={"window": 25}), preset.steps)
+    lstm = trained(preset.config.with_changes(model={"cell": "lstm", "memory_gate_bias": 3.0}), preset.steps)
+    for run in (longer, lstm):  # measured 1.0 from step 60 (window 25) and step 230 (LSTM)
+        assert run.history.accuracy.iloc[-25:].mean() > 0.95
+
+
 def test_selection_one_s6_channel_opens_wide_at_every_line_end():
     preset = PRESETS_BY_KEY["selection"]
     trainer = trained(preset.config, preset.steps)

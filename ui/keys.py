@@ -27,3 +27,4 @@ def config_widget(section: str, name: str) -> str:
     return f"{CONFIG_WIDGET_PREFIX}{section}__{name}"
 PARALLEL_TIMINGS = "parallel_timings"  # the Parallel lesson's last timings table, and which layer they were measured on
 TRUNCATION_COST_SHOWN = "truncation_cost_shown"  # the Truncated BPTT lesson has trained its two copy-task LSTMs in this session
+WINDOWING_SHOWN = "windowing_shown"  # the Windowing lesson has trained its three copy-task models in this session

@@ -28,6 +28,7 @@ PAGES = (
     Page("pages/stacked.py", "Stacked and bidirectional", "Lessons"),
     Page("pages/vanishing_demo.py", "Vanishing by hand", "Lessons"),
     Page("pages/inside_a_layer.py", "Inside a layer", "Lessons"),
+    Page("pages/windowing.py", "Windowing or recurrence", "Lessons"),
     Page("pages/truncation.py", "Truncated BPTT", "Lessons"),
     Page("pages/parallel.py", "Parallel or step by step", "Lessons"),
     Page("pages/errata.py", "Errata in the notes", "Lessons", charts=False),

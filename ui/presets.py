@@ -101,6 +101,17 @@ PRESETS = (
         compared=("gru", "lstm"),
     ),
     Preset(
+        "windowing",
+        "A window too short to remember",
+        "The windowing MLP on copy after 20 steps, with a window of 10: at the answer the symbol is 20 steps back, "
+        "outside anything it sees, so its accuracy stays at chance (about 25 %) however long it trains. The lesson "
+        "Windowing or recurrence trains beside it a window of 25, which learns at the price of a first layer that grows "
+        "with every step of window, and an LSTM, which learns with no window at all.",
+        _DEFAULT.with_changes(task={"name": "copy", "delay": 20}, model={"cell": "mlp", "window": 10}, train={"lr": 0.01}),
+        400,
+        "pages/train.py",
+    ),
+    Preset(
         "selection",
         "What the selection lets in",
         "A selective state-space layer (S6) learns the nested-brackets text. Its step Δ_t, chosen from each character, "

@@ -232,3 +232,19 @@ def test_errata_page_lists_every_slip_note_by_note_and_filters_by_kind(app):
     shown = [t.value for t in app.table]
     assert sum(len(t) for t in shown) == int(metrics["Wrong numbers"])
     assert all(set(t["kind"]) == {"wrong number"} for t in shown)
+
+
+def test_windowing_page_trains_a_short_window_a_long_one_and_an_lstm(app):
+    from rnn_core.lessons.windowing import DELAY, STEPS
+
+    app.switch_page("pages/windowing.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert f"sees steps {DELAY + 1 - 9}…{DELAY + 1}" in " ".join(m.value for m in app.markdown)
+    app.button(key="windowing_train").click().run()
+    assert not app.exception, [e.message for e in app.exception]
+    summary = app.table[0].value
+    accuracy = summary[f"accuracy at step {STEPS}"].tolist()
+    assert accuracy[0] < 0.3 and accuracy[1:] == [1.0, 1.0]  # chance is 25 %
+    assert summary["parameters"].tolist() == [1764, 4164, 5124]
+    short, lstm = app.dataframe[0].value, app.dataframe[1].value
+    assert len(short) == 10 and set(short["numbers"]) == {160} and lstm["numbers"].tolist() == [640]
