@@ -73,7 +73,8 @@ class Task:
         return {}
 
     def sample(self, batch_size: int, generator: torch.Generator) -> Batch:
-        raise NotImplementedError
+        """A batch of independent sequences: for a task that streams, the first batch of a fresh stream."""
+        return self.stream_batch(self.stream_start(batch_size, generator), generator)[0]
 
     def stream_start(self, batch_size: int, generator: torch.Generator) -> Tensor:
         """Where each of ``batch_size`` rows starts reading the long sequence, ``(B,)``: a stateful run's first batch."""
@@ -144,9 +145,6 @@ class Sine(Task):
             f"A sine wave with a period of {period:g} steps, starting at a random phase{' with noise added' if noise else ''}. "
             f"At every step the network sees the current value and must forecast the value {horizon} step(s) ahead."
         )
-
-    def sample(self, batch_size, generator):
-        return self.stream_batch(self.stream_start(batch_size, generator), generator)[0]
 
     def stream_start(self, batch_size, generator):
         return torch.rand(batch_size, generator=generator) * self.period  # a random phase per row
@@ -265,9 +263,6 @@ class Characters(Task):
             "and gives a score to each character of the vocabulary for what comes next."
         )
 
-    def sample(self, batch_size, generator):
-        return self.stream_batch(self.stream_start(batch_size, generator), generator)[0]
-
     def stream_start(self, batch_size, generator):
         return torch.randint(len(self.ids) - self.seq_len, (batch_size,), generator=generator)
 
@@ -321,9 +316,6 @@ class Series(Task):
 
     def user_data(self):
         return {"user_series": self.raw, "column": self.column}
-
-    def sample(self, batch_size, generator):
-        return self.stream_batch(self.stream_start(batch_size, generator), generator)[0]
 
     def stream_start(self, batch_size, generator):
         return torch.randint(len(self.values) - self.seq_len, (batch_size,), generator=generator)
