@@ -5,6 +5,7 @@ import streamlit as st
 
 import ui  # noqa: F401  (a fresh server's first page: see ui/__init__.py)
 from rnn_core.config import TrainConfig
+from rnn_core.lessons.accuracy_runs import SMOOTHING
 from rnn_core.lessons.truncation import COST_CONFIG, COST_PIECE, COST_STEPS, gradient_reach, truncation_cost
 from rnn_core.train.trainer import tbptt_pieces
 from rnn_core.viz import gradient_reach_chart, overlay_lines
@@ -96,7 +97,9 @@ if st.button("Train both", key="tbptt_lesson_train", type="primary") or st.sessi
     with st.spinner(f"Training two LSTMs for {COST_STEPS} steps…"):
         runs = cost_of_the_cut()
     series = {title: (run.step, run.smoothed) for title, run in runs.groupby("backpropagated", sort=False)}
-    show_figure(overlay_lines(series, f"Copy after {delay} steps: accuracy (mean of 25 steps)", "training step", "accuracy", log_y=False))
+    show_figure(
+        overlay_lines(series, f"Copy after {delay} steps: accuracy (mean of {SMOOTHING} steps)", "training step", "accuracy", log_y=False)
+    )
     final = runs.groupby("backpropagated", sort=False).smoothed.last()
     chance = 1 / COST_CONFIG.task.symbols
     cols = st.columns(len(final) + 1)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 import ui  # noqa: F401  (a fresh server's first page: see ui/__init__.py)
+from rnn_core.lessons.accuracy_runs import SMOOTHING
 from rnn_core.lessons.windowing import BASE, DELAY, MODELS, STEPS, config_of, parameters_by_window, weights_per_position, windowing_runs
 from rnn_core.viz import overlay_lines
 from ui.charts import show_figure
@@ -30,7 +31,9 @@ if st.button("Train all three", key="windowing_train", type="primary") or st.ses
     with st.spinner(f"Training three models for {STEPS} steps…"):
         curves, summary = runs()
     series = {label: (run.step, run.smoothed) for label, run in curves.groupby("model", sort=False)}
-    show_figure(overlay_lines(series, f"Copy after {DELAY} steps: accuracy (mean of 25 steps)", "training step", "accuracy", log_y=False))
+    show_figure(
+        overlay_lines(series, f"Copy after {DELAY} steps: accuracy (mean of {SMOOTHING} steps)", "training step", "accuracy", log_y=False)
+    )
     st.table(summary.set_index("model").style.format({summary.columns[-1]: "{:.0%}", "parameters": "{:,}"}))
     st.caption(f"Chance is 1 in {BASE.task.symbols}: {1 / BASE.task.symbols:.0%}.")
 

@@ -18,6 +18,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from rnn_core.lessons.by_hand import ONES_EXAMPLES, all_ones_rnn, stacked_by_hand
 from rnn_core.lessons.notes import ScalarWeights, scalar_autograd, scalar_forward, scalar_relu_gradients
+from rnn_core.train.models import count_parameters
 from rnn_core.train.trainer import seeded
 
 NOTES = {
@@ -122,7 +123,7 @@ def view_fails_past_one_sequence() -> tuple[bool, bool]:
 def parameters_and_outputs(batch: int) -> tuple[int, int]:
     """nn.RNN(4, 3) on a batch of ``batch`` sequences of 5 steps: (its parameter count, the numbers in its output)."""
     rnn = nn.RNN(4, 3)
-    return sum(p.numel() for p in rnn.parameters()), rnn(torch.zeros(5, batch, 4))[0].numel()
+    return count_parameters(rnn), rnn(torch.zeros(5, batch, 4))[0].numel()
 
 
 def missing_tanh_difference() -> float:

@@ -16,10 +16,11 @@ import pandas as pd
 import torch
 
 from rnn_core.config import ExperimentConfig
-from rnn_core.data.tasks import Batch, Task, make_task
+from rnn_core.data.tasks import Batch, Task
+from rnn_core.lessons.accuracy_runs import accuracy_curve
 from rnn_core.train.losses import task_loss
 from rnn_core.train.models import SequenceModel
-from rnn_core.train.trainer import Trainer, tbptt_pieces
+from rnn_core.train.trainer import tbptt_pieces
 
 # What the cut costs: copy after 30 steps, pieces of 10. The symbol is in the first piece and the answer in the last,
 # so no gradient links them: the truncated LSTM stays at chance (1 in 4) while full BPTT reaches 100 % in 400 steps.
@@ -93,13 +94,9 @@ def _detached(state):
 
 def truncation_cost(steps: int = COST_STEPS) -> pd.DataFrame:
     """Train the same LSTM on copy with a delay of 30, through the whole sequence and in pieces of 10: one row per step
-    and run, with the accuracy and its mean over the last 25 steps."""
-    frames = []
-    for title, length in (("whole sequence", 0), (f"pieces of {COST_PIECE}", COST_PIECE)):
-        config = COST_CONFIG.with_changes(train={"tbptt": length})
-        trainer = Trainer(config, make_task(config.task))
-        trainer.run(steps)
-        history = trainer.history[["step", "accuracy"]].assign(backpropagated=title)
-        history["smoothed"] = history.accuracy.rolling(25, min_periods=1).mean()
-        frames.append(history)
+    and run, with the accuracy and its running mean (accuracy_curve)."""
+    runs = (("whole sequence", 0), (f"pieces of {COST_PIECE}", COST_PIECE))
+    frames = [
+        accuracy_curve(COST_CONFIG.with_changes(train={"tbptt": length}), steps).assign(backpropagated=title) for title, length in runs
+    ]
     return pd.concat(frames, ignore_index=True)

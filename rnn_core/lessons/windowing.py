@@ -12,8 +12,8 @@ import pandas as pd
 
 from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import make_task
-from rnn_core.train.models import SequenceModel
-from rnn_core.train.trainer import Trainer
+from rnn_core.lessons.accuracy_runs import accuracy_curve
+from rnn_core.train.models import SequenceModel, count_parameters
 
 DELAY = 20  # copy after 20 steps: the sequence is 21 steps long
 STEPS = 400
@@ -30,7 +30,7 @@ def config_of(label: str) -> ExperimentConfig:
 
 
 def parameter_count(config: ExperimentConfig) -> int:
-    return sum(p.numel() for p in SequenceModel(config.model, make_task(config.task)).parameters())
+    return count_parameters(SequenceModel(config.model, make_task(config.task)))
 
 
 def context(config: ExperimentConfig) -> str:
@@ -40,14 +40,11 @@ def context(config: ExperimentConfig) -> str:
 
 def windowing_runs(steps: int = STEPS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train each model of ``MODELS`` on copy after ``DELAY`` steps: (one row per step and model with the accuracy and
-    its mean over the last 25 steps, one row per model: what it sees, its parameters, its final accuracy)."""
+    its running mean (accuracy_curve), one row per model: what it sees, its parameters, its final accuracy)."""
     curves, summary = [], []
     for label in MODELS:
         config = config_of(label)
-        trainer = Trainer(config, make_task(config.task))
-        trainer.run(steps)
-        history = trainer.history[["step", "accuracy"]].assign(model=label)
-        history["smoothed"] = history.accuracy.rolling(25, min_periods=1).mean()
+        history = accuracy_curve(config, steps).assign(model=label)
         curves.append(history)
         summary.append(
             {
