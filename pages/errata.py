@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 import ui  # noqa: F401  (a fresh server's first page: see ui/__init__.py)
-from rnn_core.lessons.errata import KINDS, NOTES, errata_table, tanh_saturates_at
+from rnn_core.lessons.errata import KINDS, NOTES, errata_table
+from rnn_core.lessons.errata_checks import tanh_saturates_at
 
 COUNTED = {
     "wrong number": "Wrong numbers",

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import ui  # noqa: F401  (a fresh server's first page: see ui/__init__.py)
-from rnn_core.lessons.errata import worked_numbers
+from rnn_core.lessons.errata_checks import worked_numbers
 from rnn_core.lessons.notes import PARAMETERS, ScalarWeights, bptt_sums, scalar_autograd, scalar_bptt, scalar_forward
 from ui.live import stop_page
 
