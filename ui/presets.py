@@ -80,7 +80,7 @@ PRESETS = (
         _DEFAULT.with_changes(
             model={"cell": "rnn_relu", "init": "orthogonal", "init_value": 2.0}, train={"optimizer": "sgd", "lr": 0.01, "clip_norm": 1.0}
         ),
-        150,
+        300,  # the loss stays near 0.4 for a while after step 100 on some CPUs (0.40 at step 150, 0.02 at 250 on AVX-512)
         "pages/gradients.py",
     ),
     Preset(
