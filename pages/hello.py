@@ -10,7 +10,7 @@ from rnn_core.train.trainer import Trainer
 from rnn_core.viz import loss_curve
 from ui.charts import show_figure
 from ui.keys import HELLO_MODEL
-from ui.state import SERVICE
+from ui.state import train_apart
 
 st.title('The "hello" model')
 st.markdown(
@@ -59,11 +59,8 @@ st.subheader("Train until it spells hello")
 c = st.columns([1, 1, 2])
 steps = int(c[0].number_input("Steps", 10, 2000, 300, 10, key="hello_steps"))
 if c[1].button("Train", key="hello_train", type="primary"):
-    with st.spinner(f"Training {steps} steps…"):  # in the training processes, like every model the app trains
-        run = SERVICE.start(config, make_task(config.task))
-        SERVICE.go(run, running=True, stop_at=steps)
-        run.wait(lambda r: r.step >= steps or not r.running, 120)
-    st.session_state[HELLO_MODEL] = run
+    with st.spinner(f"Training {steps} steps…"):
+        st.session_state[HELLO_MODEL] = train_apart(config, make_task(config.task), steps)
 trainer = st.session_state.get(HELLO_MODEL)
 if trainer is None or trainer.config != config:
     st.info("Press **Train** to train this model with Adam (learning rate 0.05), then sample from it.")

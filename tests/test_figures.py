@@ -21,6 +21,7 @@ from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig
 from rnn_core.data.tasks import make_task
 from rnn_core.inspect.analysis import pca_2d
 from rnn_core.inspect.probes import Snapshots, snapshots_of
+from rnn_core.lessons.modes import MODES, diagram_columns
 from rnn_core.lessons.notes import scalar_relu_gradients
 from rnn_core.lessons.truncation import gradient_reach
 from rnn_core.train.trainer import Trainer
@@ -124,6 +125,7 @@ def every_spec(text_model, adding_model) -> dict[str, list[dict]]:
             figures.gradient_reach_chart(reach.norms, cut.norms, reach.loss_steps, cut.piece_starts, "How far back each loss reaches")
         ],
         "unrolled_diagram": [figures.unrolled_diagram(2, True, 3, 4, 6, 4), figures.unrolled_diagram(1, False, 5, 1, 3, 1)],
+        "io_mode_diagram": [figures.io_mode_diagram(MODES[m].title, *diagram_columns(m)) for m in MODES],
     }
 
 

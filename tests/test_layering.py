@@ -22,7 +22,8 @@ ALLOWED = {  # layer -> what it may import: other layers of rnn_core, and outsid
     "train": {"config", "nn", "data", "numpy", "pandas", "torch"},
     "inspect": {"config", "nn", "data", "train", "numpy", "pandas", "torch"},
     "viz": {"numpy", "plotly"},
-    "lessons": {"config", "nn", "data", "train", "numpy", "pandas", "torch"},  # a lesson may train (truncation's cost)
+    # a lesson may train (truncation's cost) and look at what it trained (inputs and outputs: sampling)
+    "lessons": {"config", "nn", "data", "train", "inspect", "numpy", "pandas", "torch"},
     "runs": {"config", "data", "train", "inspect", "numpy", "torch"},
     "__init__": {"config", "nn", "data", "train", "inspect"},
 }

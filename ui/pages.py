@@ -26,6 +26,7 @@ PAGES = (
     Page("pages/rnn_by_hand.py", "nn.RNN by hand", "Lessons", charts=False),
     Page("pages/hello.py", "The hello model", "Lessons", charts=False),
     Page("pages/stacked.py", "Stacked and bidirectional", "Lessons"),
+    Page("pages/modes.py", "Inputs and outputs", "Lessons"),
     Page("pages/vanishing_demo.py", "Vanishing by hand", "Lessons"),
     Page("pages/inside_a_layer.py", "Inside a layer", "Lessons"),
     Page("pages/windowing.py", "Windowing or recurrence", "Lessons"),

@@ -183,6 +183,16 @@ def new_experiment(config: ExperimentConfig) -> Experiment:
     return Experiment(config, SHARED.start(session, config, make_task(config.task)), session=session)
 
 
+def train_apart(config: ExperimentConfig, task: Task, steps: int, timeout: float = 120.0) -> RunMirror:
+    """A lesson's own model (not the session's experiment), trained ``steps`` steps in the training processes like every
+    model the app trains; returned once it is there (or stopped: a diverged run, a timeout). It lives while the caller
+    keeps it."""
+    run = SERVICE.start(config, task)
+    SERVICE.go(run, running=True, stop_at=steps)
+    run.wait(lambda r: r.step >= steps or not r.running, timeout)
+    return run
+
+
 def current_experiment() -> Experiment:
     """The session's experiment, created with the default configuration on first use."""
     if EXPERIMENT not in st.session_state:

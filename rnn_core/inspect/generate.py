@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import pandas as pd
 import torch
+from torch import Tensor
 
 from rnn_core.data.tasks import Characters
 from rnn_core.train.models import SequenceModel
@@ -16,10 +20,20 @@ def _check(model: SequenceModel, task: Characters) -> None:
         raise ValueError("the windowing MLP cannot generate text step by step; choose a recurrent cell")
 
 
-def sample_text(model: SequenceModel, task: Characters, prompt: str, length: int, temperature: float = 1.0, seed: int = 0) -> str:
-    """The prompt followed by ``length`` sampled characters; scores are divided by ``temperature`` before the softmax.
+@dataclass(frozen=True)
+class SamplingStep:
+    read: int  # the id the model read at this step: the prompt's last character, then its own last draw
+    probabilities: Tensor  # (V,) the softmax of the scores divided by the temperature
+    drawn: int  # the id drawn from them, read at the next step
 
-    A low temperature picks the likeliest character almost always; a high one samples nearly uniformly.
+
+def sampling_steps(
+    model: SequenceModel, task: Characters, prompt: str, length: int, temperature: float = 1.0, seed: int = 0
+) -> Iterator[SamplingStep]:
+    """Generate ``length`` characters after ``prompt``, one step at a time, each draw fed back as the next input.
+
+    Scores are divided by ``temperature`` before the softmax: a low temperature picks the likeliest character almost
+    always; a high one samples nearly uniformly.
     """
     _check(model, task)
     if not prompt:
@@ -31,15 +45,20 @@ def sample_text(model: SequenceModel, task: Characters, prompt: str, length: int
     ids = task.encode(prompt)  # raises ValueError for characters outside the vocabulary
     generator = torch.Generator().manual_seed(seed)
     model.eval()
-    out = []
+    read = int(ids[-1])
     with torch.no_grad():
         features, state = model.features(ids.unsqueeze(0))  # (1, P, H)
         for _ in range(length):
-            scores = model.head(features[0, -1])  # (V,)
-            next_id = torch.multinomial(torch.softmax(scores / temperature, dim=-1), 1, generator=generator)  # (1,)
-            out.append(int(next_id))
-            features, state = model.features(next_id.view(1, 1), state)
-    return prompt + task.decode(out)
+            probabilities = torch.softmax(model.head(features[0, -1]) / temperature, dim=-1)  # (V,)
+            drawn = int(torch.multinomial(probabilities, 1, generator=generator))
+            yield SamplingStep(read, probabilities, drawn)
+            features, state = model.features(torch.tensor([[drawn]]), state)
+            read = drawn
+
+
+def sample_text(model: SequenceModel, task: Characters, prompt: str, length: int, temperature: float = 1.0, seed: int = 0) -> str:
+    """The prompt followed by ``length`` sampled characters (see :func:`sampling_steps`)."""
+    return prompt + task.decode([step.drawn for step in sampling_steps(model, task, prompt, length, temperature, seed)])
 
 
 def top_k_next(model: SequenceModel, task: Characters, text: str, k: int = 3) -> pd.DataFrame:

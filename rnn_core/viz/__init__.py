@@ -4,7 +4,7 @@
 ``training`` (losses, gradients, predictions), ``lessons``. Import them from here.
 """
 
-from rnn_core.viz.lessons import gradient_reach_chart, unrolled_diagram, vanishing_by_hand_chart
+from rnn_core.viz.lessons import gradient_reach_chart, io_mode_diagram, unrolled_diagram, vanishing_by_hand_chart
 from rnn_core.viz.states import (
     eigenvalue_plot,
     gate_histograms,
@@ -30,7 +30,7 @@ BUILDER_MODULES = ("rnn_core.viz.states", "rnn_core.viz.training", "rnn_core.viz
 
 __all__ = [
     "COLOURS", "LECTURE_TEMPLATE", "answers_chart", "clipping_chart", "eigenvalue_plot", "figure", "gate_histograms",
-    "gradient_norm_chart", "gradient_profiles", "gradient_reach_chart", "loss_curve", "over_training_heatmap",
+    "gradient_norm_chart", "gradient_profiles", "gradient_reach_chart", "io_mode_diagram", "loss_curve", "over_training_heatmap",
     "overlay_lines", "per_step_bars", "sequence_prediction_chart", "state_heatmap", "text_activation", "trajectory_2d",
     "typed", "unit_lines", "unrolled_diagram", "vanishing_by_hand_chart",
 ]

@@ -1,4 +1,5 @@
-"""Figures of the lessons: the ReLU demo's gradient by hand, and the unrolled network's diagram."""
+"""Figures of the lessons: the ReLU demo's gradient by hand, the unrolled network's diagram, the ways inputs and outputs
+are wired, and how far back each loss's gradient reaches."""
 
 from __future__ import annotations
 
@@ -33,6 +34,52 @@ def vanishing_by_hand_chart(lengths: np.ndarray, gradients: np.ndarray, w_h: flo
     )
 
 
+def _arrow(x0, y0, x1, y1, colour: str) -> dict:
+    """An annotation drawn as an arrow from (x0, y0) to (x1, y1) in data coordinates, stopping short of both nodes."""
+    return {
+        "x": float(x1), "y": float(y1), "ax": float(x0), "ay": float(y0), "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
+        "showarrow": True, "arrowhead": 2, "arrowsize": 1.2, "arrowwidth": 2, "arrowcolor": colour, "standoff": 14, "startstandoff": 14,
+    }  # fmt: skip
+
+
+def io_mode_diagram(title: str, columns: list[dict], feedback: bool = False) -> dict:
+    """One way of wiring inputs and outputs, unrolled: a column per step, inputs at the bottom, states in the middle,
+    outputs on top; a missing input or output is left out.
+
+    Each column is ``{"input": label or None, "state": label, "output": label or None, "part": 0 or 1}``: part 1 (the
+    decoder of an encoder–decoder) is drawn in the second colour. The state passes to the right within and across
+    parts; with ``feedback`` each output is also the next step's input (a green arrow).
+    """
+    xs = np.arange(len(columns), dtype=float) * 1.4
+    arrows, names, px, py, colours = [], [], [], [], []
+    for t, (x, column) in enumerate(zip(xs, columns)):
+        colour = COLOURS[column.get("part", 0)]
+        for y, label, node in ((0.0, column["input"], "#666666"), (1.0, column["state"], colour), (2.0, column["output"], "#222222")):
+            if label is not None:
+                names.append(label), px.append(float(x)), py.append(y), colours.append(node)
+        if column["input"] is not None:
+            arrows.append(_arrow(x, 0, x, 1, "#999999"))
+        if column["output"] is not None:
+            arrows.append(_arrow(x, 1, x, 2, "#999999"))
+        if t > 0:
+            arrows.append(_arrow(xs[t - 1], 1, x, 1, colour))
+            if feedback and columns[t - 1]["output"] is not None and column["input"] is not None:
+                arrows.append(_arrow(xs[t - 1], 2, x, 0, COLOURS[2]))
+    nodes = {
+        "type": "scatter", "x": px, "y": py, "mode": "markers+text", "text": names, "textposition": "top right",
+        "hoverinfo": "skip", "marker": {"size": 22, "color": "white", "line": {"width": 3, "color": colours}}, "showlegend": False,
+    }  # fmt: skip
+    return figure(
+        title,
+        [nodes],
+        annotations=arrows,
+        xaxis={"visible": False, "range": [-0.4, float(xs[-1]) + 0.9]},
+        yaxis={"tickvals": [0, 1, 2], "ticktext": ["input", "state", "output"], "showgrid": False, "range": [-0.4, 2.6]},
+        height=300,
+        margin={"l": 70, "r": 10, "t": 50, "b": 10},
+    )
+
+
 def unrolled_diagram(num_layers: int, bidirectional: bool, steps: int, input_size: int, hidden_size: int, output_size: int) -> dict:
     """Which state feeds which, unrolled over ``steps``: inputs at the bottom, one row per layer and direction, outputs on top.
 
@@ -51,25 +98,7 @@ def unrolled_diagram(num_layers: int, bidirectional: bool, steps: int, input_siz
     arrows = []
 
     def arrow(x0, y0, x1, y1, colour):
-        arrows.append(
-            {
-                "x": float(x1),
-                "y": float(y1),
-                "ax": float(x0),
-                "ay": float(y0),
-                "xref": "x",
-                "yref": "y",
-                "axref": "x",
-                "ayref": "y",
-                "showarrow": True,
-                "arrowhead": 2,
-                "arrowsize": 1.2,
-                "arrowwidth": 2,
-                "arrowcolor": colour,
-                "standoff": 14,
-                "startstandoff": 14,
-            }
-        )
+        arrows.append(_arrow(x0, y0, x1, y1, colour))
 
     for t, x in enumerate(xs):
         for (layer, d), yy in rows.items():

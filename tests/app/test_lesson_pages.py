@@ -248,3 +248,53 @@ def test_windowing_page_trains_a_short_window_a_long_one_and_an_lstm(app):
     assert summary["parameters"].tolist() == [1764, 4164, 5124]
     short, lstm = app.dataframe[0].value, app.dataframe[1].value
     assert len(short) == 10 and set(short["numbers"]) == {160} and lstm["numbers"].tolist() == [640]
+
+
+def test_inputs_and_outputs_page_shows_each_mode_on_its_model(app):
+    from rnn_core.lessons import seq2seq
+    from rnn_core.lessons.modes import MODES
+    from tests.app.conftest import decode, plotly_figures
+
+    app.switch_page("pages/modes.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert app.table[0].value["mode"].tolist() == [m.title for m in MODES.values()]
+    assert "Your model in the sidebar (Sine wave) is **many to many, aligned**" in app.markdown[0].value
+    assert [s.value for s in app.header] == ["Many to one", "Many to many, aligned, and one to many", "Sequence to sequence"]
+
+    app.button(key="modes_m2o_train").click().run()
+    assert not app.exception, [e.message for e in app.exception]
+    titles = [f["layout"]["title"]["text"] for f in plotly_figures(app)]
+    assert "The head on every h_t: the answer if the sequence ended at t" in titles
+    readouts = plotly_figures(app)[titles.index("The head on every h_t: the answer if the sequence ended at t")]["data"]
+    for line in readouts:  # each sequence's answer after its last step is near its target, in the legend
+        target = float(line["name"].split("target ")[1].rstrip(")"))
+        assert abs(decode(line["y"])[-1] - target) < 0.25
+    assert app.dataframe[0].value.shape == (4, 20)  # the four sequences' inputs, step by step
+
+    app.button(key="modes_text_train").click().run()
+    assert not app.exception, [e.message for e in app.exception]
+    aligned = app.dataframe[1].value
+    assert len(aligned) == 29 and aligned["target y_t"].tolist()[:3] == ["h", "e", "␣"]  # "the small …": each next character
+    assert aligned["P(target)"].median() > 0.9  # the grammar is easy to predict within a word
+    written = app.dataframe[2].value
+    assert len(written) == 30 and written["reads"].tolist()[1:] == written["draws"].tolist()[:-1]
+    assert app.metric[0].value == "t" + "".join(written["draws"])
+    app.text_input(key="modes_probe").set_value("t").run()
+    assert "This text cannot be read: give at least two characters" in app.error[0].value
+
+    app.button(key="modes_s2s_train").click().run()
+    assert not app.exception, [e.message for e in app.exception]
+    by_length, padded, effects = (d.value for d in app.dataframe[-3:])
+    assert by_length["length"].tolist() == list(range(seq2seq.MIN_LENGTH, seq2seq.MAX_LENGTH + 1))
+    assert padded["length"].tolist() == [3, 6, 2, 8] and padded.iloc[0].tolist()[4:] == ["·"] * 5
+    assert effects["writes (packed)"].tolist() == ["CBA", "ABCDEF", "BA", "BAFEDCBA"]
+    app.text_input(key="modes_strings").set_value("ABC, HELLO").run()
+    assert "These strings cannot be used: 'HELLO'" in app.error[-1].value
+
+
+def test_inputs_and_outputs_page_refuses_an_empty_own_text_and_keeps_the_rest(app):
+    app.switch_page("pages/modes.py").run()
+    app.selectbox(key="modes_text").set_value("custom").run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert "This text cannot be used: the 'custom' text source needs your text" in app.error[0].value
+    assert "Sequence to sequence" in [h.value for h in app.header]  # the other modes stay
