@@ -8,6 +8,11 @@ crowded server it goes before the sessions' timed refreshes.
 
 import gc
 
+from rnn_core.runs.processes import start_early
+from ui import settings
+
+start_early(settings.WORKERS)  # first: the training processes import torch while this process imports it too
+
 import streamlit as st
 import torch
 

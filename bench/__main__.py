@@ -19,12 +19,15 @@ import torch
 
 from bench.app_timing import SESSIONS, browser_side, import_times, server_side
 from bench.classroom import class_load, class_table
+from bench.latency import latency, latency_table
 from bench.scan_or_loop import scan_or_loop, scan_or_loop_table
 from bench.threads import thread_comparison
 from bench.training import default_configs, measure_training
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench.json"
-TARGETS = {"ratio": 0.8, "snapshot_ms": 50, "sidebar_change_rerun_s": 0.3, "mb_per_extra_session": 30}
+TARGETS = {"ratio": 0.95, "snapshot_share": 0.10, "default_snapshot_share": 0.05, "sidebar_change_rerun_s": 0.3, "mb_per_extra_session": 30}
+SLICE_SECONDS = 0.4  # a training slice, as the app's settings default it: what a snapshot's cost is weighed against
+DEFAULT = "sine · lstm"  # the default model: its snapshot has the tighter target
 
 
 def _mark(ok: bool) -> str:
@@ -33,13 +36,17 @@ def _mark(ok: bool) -> str:
 
 def training_table(results) -> str:
     rows = [
-        "| configuration | ours, steps/s | one snapshot, ms | ours with snapshots, steps/s | plain PyTorch, steps/s | ratio | ≥ 0.8× |",
-        "|---|---:|---:|---:|---:|---:|:---:|",
+        "| configuration | ours, steps/s | one snapshot, ms | … of a 0.4 s slice | ours with snapshots, steps/s | plain PyTorch, steps/s "
+        "| ratio | ≥ 0.95× |",
+        "|---|---:|---:|---:|---:|---:|---:|:---:|",
     ]
     for r in results:
+        share = r.snapshot_ms / 1e3 / SLICE_SECONDS
+        limit = TARGETS["default_snapshot_share"] if r.name == DEFAULT else TARGETS["snapshot_share"]
+        over = "" if share <= limit else f" **(> {limit:.0%})**"
         rows.append(
-            f"| {r.name} | {r.ours_steps_per_s:,.1f} | {r.snapshot_ms:,.0f} | {r.ours_at_cadence:,.1f} | "
-            f"{r.plain_steps_per_s:,.1f} | {r.ratio:.2f} | {_mark(r.ratio >= TARGETS['ratio'])} |"
+            f"| {r.name} | {r.ours_steps_per_s:,.1f} | {r.snapshot_ms:,.0f} | {share:.0%}{over} | "
+            f"{r.ours_at_cadence:,.1f} | {r.plain_steps_per_s:,.1f} | {r.ratio:.2f} | {_mark(r.ratio >= TARGETS['ratio'])} |"
         )
     return "\n".join(rows)
 
@@ -86,6 +93,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one configuration per cell on one task, fewer rounds, no browser")
     parser.add_argument("--no-browser", action="store_true", help="skip the measures that need a served app and Chromium")
     parser.add_argument("--class-only", action="store_true", help="only the hundred simulated students (about 5 minutes)")
+    parser.add_argument("--latency-only", action="store_true", help="only one user's waits against the floor app (about 2 minutes)")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS.relative_to(Path.cwd())})")
     args = parser.parse_args()
     torch.set_num_threads(1)  # as the app runs
@@ -98,6 +106,13 @@ def main() -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.with_name("class.json").write_text(json.dumps(classroom, indent=2))
         return
+    if args.latency_only:
+        waits = latency()
+        print("\n## One user's waits, against the floor\n")
+        print(waits if isinstance(waits, str) else latency_table(waits))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.with_name("latency.json").write_text(json.dumps(waits, indent=2))
+        return
     configs = default_configs()
     if args.quick:
         configs = [c for c in configs if c[0].startswith("sine")]
@@ -109,6 +124,7 @@ def main() -> None:
     server, imports = server_side(repeats=3 if args.quick else 5), import_times()
     threads = thread_comparison(seconds=1.0 if args.quick else 2.0)
     browser = "skipped: --no-browser or --quick" if args.quick or args.no_browser else browser_side()
+    waits = "skipped: --no-browser or --quick" if args.quick or args.no_browser else latency()
     classroom = None if args.quick or args.no_browser else class_load()
 
     print("\n## Training speed (1 torch thread; snapshots at the app's default cadence)\n")
@@ -119,6 +135,8 @@ def main() -> None:
     print("| where | steps/s |\n|---|---:|\n" + "\n".join(f"| {k} | {v:,.0f} |" for k, v in threads.items()))
     print("\n## The app\n")
     print(app_table(server, imports, browser))
+    print("\n## One user's waits, against the floor\n")
+    print(waits if isinstance(waits, str) else latency_table(waits))
     if classroom:
         print("\n## A class of 100 on one server\n")
         print(class_table(classroom))
@@ -133,6 +151,7 @@ def main() -> None:
         "threads": threads,
         "scan_or_loop": ways,
         "browser": browser,
+        "latency": waits,
         "class": classroom,
         "targets": TARGETS,
     }

@@ -63,7 +63,10 @@ def draw(exp: Experiment) -> None:
         )
     measured = int(np.isfinite(snap.jacobian_radius[row]).sum())
     if measured < snap.jacobian_radius.shape[1]:
-        right.caption(f"For a model this size ρ is measured at {measured} evenly spread steps, to keep each snapshot quick.")
+        right.caption(
+            f"ρ is measured at {measured} evenly spread steps here: in a snapshot kept while training (training waits for "
+            "it) or of a large model, every step would cost too much. The live view (“now”) measures every step it can."
+        )
 
     eig = {block.label: v for block, v in snap.eigenvalues.items() if block.layer == layer and not block.reverse}
     left, right = st.columns(2)

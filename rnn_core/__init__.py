@@ -16,21 +16,25 @@ The package is in layers, each importing only those above it in this list:
 The names below are the public API (the README's "rnn_core in a notebook").
 """
 
-from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
-from rnn_core.data.tasks import make_task
-from rnn_core.inspect.generate import sample_text, top_k_next
-from rnn_core.inspect.layer_snapshot import snapshot_layer
-from rnn_core.inspect.probes import ProbeSnapshot, Snapshots
-from rnn_core.nn.layers import GRU, LSTM, RNN
-from rnn_core.nn.linear_layers import MinGRU, MinLSTM
-from rnn_core.nn.recording import Recording
-from rnn_core.nn.state_space_layers import LRU, SelectiveSSM
-from rnn_core.train.checkpoints import read_checkpoint, restore_trainer, save_checkpoint
-from rnn_core.train.models import SequenceModel
-from rnn_core.train.trainer import Divergence, Trainer
+from importlib import import_module
 
-__all__ = [
-    "GRU", "LRU", "LSTM", "RNN", "Divergence", "ExperimentConfig", "MinGRU", "MinLSTM", "ModelConfig", "ProbeSnapshot",
-    "Recording", "SelectiveSSM", "SequenceModel", "Snapshots", "TaskConfig", "TrainConfig", "Trainer", "make_task", "read_checkpoint",
-    "restore_trainer", "sample_text", "save_checkpoint", "snapshot_layer", "top_k_next",
-]
+_HOMES = {  # each public name -> the module it lives in: imported when first asked for (PEP 562), not with the package
+    "ExperimentConfig": "config", "ModelConfig": "config", "TaskConfig": "config", "TrainConfig": "config",
+    "make_task": "data.tasks", "sample_text": "inspect.generate", "top_k_next": "inspect.generate",
+    "snapshot_layer": "inspect.layer_snapshot", "ProbeSnapshot": "inspect.probes", "Snapshots": "inspect.probes",
+    "GRU": "nn.layers", "LSTM": "nn.layers", "RNN": "nn.layers", "MinGRU": "nn.linear_layers", "MinLSTM": "nn.linear_layers",
+    "Recording": "nn.recording", "LRU": "nn.state_space_layers", "SelectiveSSM": "nn.state_space_layers",
+    "read_checkpoint": "train.checkpoints", "restore_trainer": "train.checkpoints", "save_checkpoint": "train.checkpoints",
+    "SequenceModel": "train.models", "Divergence": "train.trainer", "Trainer": "train.trainer",
+}  # fmt: skip
+
+
+def __getattr__(name: str):
+    """``rnn_core.Trainer`` imports rnn_core.train.trainer on first use: a process that needs only the configuration
+    (or a server starting its training processes before it imports torch: runs/processes.py) does not pay for torch."""
+    if name in _HOMES:
+        return getattr(import_module(f"rnn_core.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'rnn_core' has no attribute {name!r}")
+
+
+__all__ = list(_HOMES)

@@ -76,10 +76,13 @@ def server_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 @contextmanager
-def serve_app(log=subprocess.DEVNULL, timeout: float = 90, env: dict[str, str] | None = None) -> Iterator[AppServer]:
+def serve_app(
+    log=subprocess.DEVNULL, timeout: float = 90, env: dict[str, str] | None = None, script: str = "app.py"
+) -> Iterator[AppServer]:
     """`streamlit run app.py` with the project's own .streamlit/config.toml on loopback; yields it once healthy.
 
-    ``env`` adds environment variables, e.g. the app's limits.
+    ``env`` adds environment variables, e.g. the app's limits; ``script`` serves another app from the project's root
+    the same way (the bench's floor, bench/floor/app.py).
     """
     port = free_port()
     cmd = [
@@ -87,7 +90,7 @@ def serve_app(log=subprocess.DEVNULL, timeout: float = 90, env: dict[str, str] |
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script,
         "--server.port",
         str(port),
         "--server.address",

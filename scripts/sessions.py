@@ -13,23 +13,28 @@ from collections.abc import Sequence
 from scripts.served_app import AppServer, nav, sidebar_button, step_count, wait_idle
 
 
-def page_change_seconds(page, title: str, timeout: float = 60, charts: bool = True) -> float:
-    """Click a page in the sidebar; seconds until its title shows and (``charts``) every chart on it has drawn.
+def page_change_seconds(page, title: str, timeout: float = 60, charts: bool = True, heading: str | None = "") -> float:
+    """Click a page in the sidebar; seconds until its heading shows and (``charts``) every chart on it has drawn.
 
-    Not wait_idle: a training session's script runs every second, so it is never idle for long.
+    The heading is the page's title unless given; ``heading=None`` waits for any heading other than the one shown
+    before the click (a page whose h1 says more than its name in the sidebar). A chart still marked stale (the page
+    before's) does not count. Not wait_idle: a training session's script runs every second, so it is never idle for long.
     """
+    before = page.evaluate("() => document.querySelector('[data-testid=stMain] h1')?.innerText.trim() ?? ''")
+    expected = title if heading == "" else heading
     clicked = time.perf_counter()
     nav(page, title)
     page.wait_for_function(
-        """([title, charts]) => {
+        """([expected, before, charts]) => {
             const h1 = document.querySelector('[data-testid=stMain] h1');
-            if (!h1 || h1.innerText.trim() !== title) return false;
+            const shown = h1 ? h1.innerText.trim() : '';
+            if (expected !== null ? shown !== expected : (!shown || shown === before)) return false;
             if (!charts) return true;
             if (document.querySelector('[data-testid=stSkeleton]')) return false;
             const drawn = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPlotlyChart]')];
-            return drawn.length > 0 && drawn.every(c => c.querySelector('.js-plotly-plot .main-svg'));
+            return drawn.length > 0 && drawn.every(c => c.querySelector('.js-plotly-plot .main-svg') && !c.closest('[data-stale=true]'));
         }""",
-        arg=[title, charts],
+        arg=[expected, before, charts],
         timeout=timeout * 1000,
     )
     return time.perf_counter() - clicked

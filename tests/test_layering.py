@@ -98,3 +98,16 @@ def test_the_apps_plain_knowledge_imports_no_streamlit():
     """Presets (with their pages) and link rules are the app's, beside its Streamlit code, and tests read them plainly."""
     code = "import sys, ui.presets, ui.link_params\nassert 'streamlit' not in sys.modules, 'streamlit imported'"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_a_server_starts_its_training_processes_before_it_imports_torch():
+    """app.py's first lines read the settings and start the training processes (rnn_core/runs/processes.py), so that
+    their import of torch runs beside the server's own: neither may import torch, nor may the package's __init__."""
+    code = (
+        "import sys, rnn_core, ui.settings, rnn_core.runs.processes\n"
+        "assert 'torch' not in sys.modules, sorted(m for m in sys.modules if m.startswith(('torch', 'rnn_core')))\n"
+        "assert rnn_core.Trainer.__module__ == 'rnn_core.train.trainer' and set(rnn_core.__all__) == set(rnn_core._HOMES)"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+    app = (ROOT / "app.py").read_text(encoding="utf-8")
+    assert app.index("start_early(settings.WORKERS)") < app.index("import torch")

@@ -147,7 +147,7 @@ def test_big_models_measure_the_step_jacobian_at_evenly_spread_steps(monkeypatch
     assert jacobian_steps(40, 64, 1).tolist() == list(range(40))  # the default LSTM: every step
     assert jacobian_steps(200, 512, 2).tolist() == [0, 15, 31, 46, 61, 77, 92, 107, 122, 138, 153, 168, 184, 199]
     assert jacobian_steps(200, 4096, 4).tolist() == [0, 199]  # never fewer than the first and the last
-    monkeypatch.setattr(probes, "JACOBIAN_BUDGET", 4 * 5**3)  # a tiny budget: 4 of the 8 steps of a 5-unit RNN
+    monkeypatch.setattr(probes, "KEPT_JACOBIAN_BUDGET", 4 * 5**3)  # a tiny budget: 4 of the 8 steps of a 5-unit RNN
     t = make(TaskConfig(name="sine", seq_len=8), ModelConfig(cell="rnn_tanh", hidden_size=5), probe_batch=2)
     snap = snapshots_of(t).latest
     measured = np.flatnonzero(~np.isnan(snap.jacobian_radius[0]))
@@ -157,6 +157,18 @@ def test_big_models_measure_the_step_jacobian_at_evenly_spread_steps(monkeypatch
     for step in measured:
         radius = torch.linalg.eigvals(torch.diag(1 - h[step] ** 2) @ W).abs().max().item()
         assert snap.jacobian_radius[0, step] == pytest.approx(radius, rel=1e-4)
+
+
+def test_kept_snapshots_measure_the_default_lstms_radius_at_nine_steps_and_a_snapshot_now_at_every_step():
+    """Training waits for a kept snapshot (4 ms of eigendecompositions instead of 20 for the default LSTM); the page that
+    shows ρ live asks for one now, measured in full. Where both measure, they agree."""
+    t = make(TaskConfig(name="sine"), ModelConfig(cell="lstm"))
+    kept = snapshots_of(t).latest
+    measured = np.flatnonzero(~np.isnan(kept.jacobian_radius[0]))
+    assert measured.tolist() == jacobian_steps(40, 64, 1, probes.KEPT_JACOBIAN_BUDGET).tolist() and len(measured) == 9
+    now = take_snapshot(t.model, t.task, t.probe, t.step)
+    assert np.isfinite(now.jacobian_radius).all()
+    np.testing.assert_allclose(now.jacobian_radius[0, measured], kept.jacobian_radius[0, measured], rtol=1e-6)
 
 
 def test_gated_cells_report_eigenvalues_per_gate_block():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -292,3 +294,24 @@ def test_own_series_is_learned():
     t = Trainer(cfg, make_task(cfg.task, user_series=values))
     t.run(150)
     assert t.history.loss.iloc[-10:].mean() * 10 < t.history.loss.iloc[:10].mean()
+
+
+def test_building_a_run_does_not_import_torch_dynamo_and_its_first_step_does():
+    """train/eager.py: a training process reports its first run without the 2 s import of torch._dynamo (building the
+    trainer and its optimiser, a snapshot, the weights, a clone, a checkpoint); an optimiser step still imports it,
+    which is why a worker pays it right after that first report. In a fresh interpreter: the import is once per process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from rnn_core import ExperimentConfig, Snapshots, Trainer, make_task, read_checkpoint, restore_trainer, save_checkpoint\n"
+        "config = ExperimentConfig()\n"
+        "trainer = Trainer(config, make_task(config.task), observers=[Snapshots()])\n"
+        "trainer.model.state_dict(); trainer.clone(); restore_trainer(read_checkpoint(save_checkpoint(trainer)))\n"
+        "print('torch._dynamo' in sys.modules)\n"
+        "trainer.run(1)\n"
+        "print('torch._dynamo' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1]).stdout
+    assert out.split() == ["False", "True"]

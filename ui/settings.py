@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
-from rnn_core.config import ExperimentConfig
-from rnn_core.data.tasks import Task
-from rnn_core.train.models import multiply_adds_per_step
+if TYPE_CHECKING:  # app.py reads the settings before it imports torch (rnn_core/runs/processes.py)
+    from rnn_core.config import ExperimentConfig
+    from rnn_core.data.tasks import Task
 
 ENV_PREFIX = "RNN_EXPLORER_"
 WHY = "a shared server keeps every model small enough to stay live for the whole class"
@@ -88,6 +89,8 @@ class Limits:
             limit = getattr(self, name)
             if value > limit:
                 raise ValueError(f"{label}, {value:,}, is above this server's limit of {limit:,}: {WHY}. {raise_hint(name)}")
+        from rnn_core.train.models import multiply_adds_per_step  # torch: not before the training processes start
+
         cost = multiply_adds_per_step(config.model, task, config.train.batch_size)
         if cost > self.step_cost:
             raise ValueError(

@@ -120,10 +120,10 @@ class Experiment:
             if self.running:
                 self._show(SHARED.pause(self.session, trainer, self.seen))
             return
-        before = trainer.version
         self._show(SHARED.train(self.session, trainer, limit))
-        if self.trainer is trainer:
-            trainer.wait(lambda m: m.version > before and m.step > 0, FIRST_REPORT_SECONDS)
+        shown = self.trainer  # this run, or the shared one it joined
+        step = shown.step
+        shown.wait(lambda m: m.step > step, FIRST_REPORT_SECONDS)  # else the page shows the old step until its next refresh
 
     def _show(self, trainer: RunMirror) -> None:
         """Go on showing ``trainer``: the same experiment, shared or left at a step (SHARED has moved the session)."""

@@ -20,6 +20,10 @@ from rnn_core.nn.jacobians import recorded_step_diagonals, recorded_step_jacobia
 from rnn_core.train.losses import task_loss
 
 JACOBIAN_BUDGET = 4e9  # S³ summed over the step Jacobians a snapshot decomposes: about 2 s on one core
+# ... for a snapshot kept while training (every probe_every steps, for replay), which training waits for: the default
+# LSTM's ρ at 9 of its 40 steps (4 ms instead of 20), a plain RNN's or GRU's of 32 units at all of them. A page that
+# shows ρ live asks for a snapshot of the model as it is now, measured within JACOBIAN_BUDGET.
+KEPT_JACOBIAN_BUDGET = 2.5e6
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ class Snapshots(SnapshotStore):
 
     def take(self, trainer) -> ProbeSnapshot:
         """A snapshot of the model as it is now, kept."""
-        snapshot = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step)
+        snapshot = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step, KEPT_JACOBIAN_BUDGET)
         self.add(snapshot)
         return snapshot
 
@@ -142,8 +146,9 @@ def snapshots_of(trainer) -> Snapshots:
     return next(o for o in trainer.observers if isinstance(o, Snapshots))
 
 
-def take_snapshot(model, task, batch, step: int) -> ProbeSnapshot:
-    """Record the model's recurrent layers step by step on ``batch`` and measure everything the views show.
+def take_snapshot(model, task, batch, step: int, jacobian_budget: float = JACOBIAN_BUDGET) -> ProbeSnapshot:
+    """Record the model's recurrent layers step by step on ``batch`` and measure everything the views show; the step
+    Jacobian's spectral radius at the steps ``jacobian_budget`` affords (:func:`jacobian_steps`).
 
     Three gradients are wanted: of the whole loss L and of the loss L_τ at step τ with respect to every h_t, and of
     the score at τ with respect to every input. Three backward passes through the step-by-step graph would cost
@@ -188,7 +193,7 @@ def take_snapshot(model, task, batch, step: int) -> ProbeSnapshot:
         loss_step=tau,
         input_sensitivity=torch.linalg.vector_norm(x_grad[2 * B :], dim=(0, 2)).numpy(),
         eigenvalues=_eigenvalues(twin, model.cell),
-        jacobian_radius=_jacobian_radius(twin, rec),
+        jacobian_radius=_jacobian_radius(twin, rec, jacobian_budget),
     )
 
 
@@ -247,25 +252,25 @@ def _eigenvalues(twin: nn.Module, cell: str) -> dict[WeightBlock, np.ndarray]:
     return out
 
 
-def jacobian_steps(seq_len: int, state_size: int, layer_directions: int) -> np.ndarray:
+def jacobian_steps(seq_len: int, state_size: int, layer_directions: int, budget: float = JACOBIAN_BUDGET) -> np.ndarray:
     """The time steps whose step Jacobian a snapshot measures: all of them, unless that costs too much.
 
-    An eigendecomposition of an S×S matrix costs about S³; past JACOBIAN_BUDGET in all, the steps are
-    spread evenly (first and last included), so that a big model's snapshot stays a few seconds.
+    An eigendecomposition of an S×S matrix costs about S³; past ``budget`` in all, the steps are spread evenly (first
+    and last included), so that a big model's snapshot stays a few seconds.
     """
-    affordable = int(JACOBIAN_BUDGET // (layer_directions * state_size**3))
+    affordable = int(budget // (layer_directions * state_size**3))
     if affordable >= seq_len:
         return np.arange(seq_len)
     return np.unique(np.linspace(0, seq_len - 1, max(affordable, 2)).round().astype(int))
 
 
-def _jacobian_radius(twin: nn.Module, rec) -> np.ndarray:
+def _jacobian_radius(twin: nn.Module, rec, budget: float) -> np.ndarray:
     """Spectral radius of the step Jacobian ∂s_t/∂s_{t-1} along the first probe sequence, per layer-direction, at the
     steps :func:`jacobian_steps` affords (NaN at the others)."""
     H, T = twin.hidden_size, rec.hidden.size(2)
     if not twin.facts.reads_state:  # a linear recurrence: diagonal, its radius the largest |a_t|, cheap at every step
         return torch.stack([d.abs().amax(dim=-1) for d in recorded_step_diagonals(twin, rec, torch.arange(T))]).numpy()
-    steps = torch.from_numpy(jacobian_steps(T, H if rec.cell is None else 2 * H, twin.num_layers * twin.num_directions))
+    steps = torch.from_numpy(jacobian_steps(T, H if rec.cell is None else 2 * H, twin.num_layers * twin.num_directions, budget))
     radii = torch.full((twin.num_layers * twin.num_directions, T), torch.nan)
     jacobians = recorded_step_jacobians(twin, rec, steps)  # torch's eigvals on float32: the cheapest exact way measured
     radii[:, steps] = torch.stack([eigenvalues(jac).abs().amax(dim=-1) for jac in jacobians])

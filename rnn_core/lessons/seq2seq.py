@@ -22,6 +22,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
+import rnn_core.train  # noqa: F401  (its optimisers without the import of torch._dynamo: train/eager.py)
+
 PAD, START, END = 0, 1, 2  # token ids before the symbols
 SYMBOLS = "ABCDEF"
 VOCAB = len(SYMBOLS) + 3

@@ -12,22 +12,19 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import socket
 import subprocess
-import sys
 import threading
 import time
 import weakref
 from collections.abc import Callable
 from contextlib import AbstractContextManager as ContextManager
-from multiprocessing.connection import Connection
-from pathlib import Path
 
 import torch
 
 from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import Task
 from rnn_core.inspect.probes import ProbeSnapshot
+from rnn_core.runs import processes
 from rnn_core.runs.mirror import RunIds, RunMirror
 from rnn_core.runs.worker import Update, Worker, flat_weights, unflat_weights
 
@@ -56,16 +53,9 @@ class TrainingService:
     # ---- workers --------------------------------------------------------------------------------------------------
 
     def _spawn(self, index: int) -> dict:
-        """A worker process (``python -m rnn_core.runs.worker``) and a connection to it over a socket pair.
-
-        Not multiprocessing's spawn: it would run the server's main script (Streamlit's ``app.py``) again in the child.
-        """
-        ours, theirs = socket.socketpair()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "rnn_core.runs.worker", str(theirs.fileno())], pass_fds=[theirs.fileno()], cwd=Path(__file__).parents[2]
-        )
-        theirs.close()
-        worker = {"index": index, "process": process, "connection": Connection(ours.detach()), "send": threading.Lock(), "alive": True}
+        """A worker process (one started early, if any: runs/processes.py) and a thread that reads its reports."""
+        process, connection = processes.take()
+        worker = {"index": index, "process": process, "connection": connection, "send": threading.Lock(), "alive": True}
         threading.Thread(target=self._listen, args=(worker,), daemon=True, name=f"rnn-explorer-reports-{index}").start()
         return worker
 
