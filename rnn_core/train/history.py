@@ -25,8 +25,12 @@ class History:
         return self._n
 
     def append(self, row) -> None:
-        """One step's values, in ``COLUMNS`` order."""
-        self.extend([row])
+        """One step's values, in ``COLUMNS`` order: written into the table's next row (a step's bookkeeping, every step)."""
+        if self._n == len(self._table):
+            self.extend([row])
+            return
+        self._table[self._n] = row
+        self._n, self._frame = self._n + 1, None
 
     def extend(self, rows) -> None:
         rows = np.asarray(rows, dtype=float).reshape(-1, len(COLUMNS))  # (k, 7)

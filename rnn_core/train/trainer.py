@@ -217,7 +217,8 @@ class Trainer:
         else:
             prediction = self._forward(piece)
         loss, accuracy = task_loss(self.task, prediction, batch.y, batch.mask)
-        if not torch.isfinite(loss):
+        loss_value = loss.item()  # one read, for the check and the history (a tensor op more per step cost 1 %)
+        if not math.isfinite(loss_value):
             return self._stop(step, "the loss")
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -233,7 +234,7 @@ class Trainer:
         self.step = step
         self.elapsed += time.perf_counter() - start
         lr = self.optimizer.param_groups[0]["lr"]
-        self.records.append((step, loss.item(), accuracy, grad_norm, clipped, lr, self.elapsed))
+        self.records.append((step, loss_value, accuracy, grad_norm, clipped, lr, self.elapsed))
         return True
 
     def _sgd_step(self) -> str | None:
