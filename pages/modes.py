@@ -8,6 +8,7 @@ import ui  # noqa: F401  (a fresh server's first page: see ui/__init__.py)
 from rnn_core.config import CELL_TITLES, TEXT_TITLES, USER_DATA_CHOICES
 from rnn_core.data.tasks import make_task
 from rnn_core.lessons import seq2seq
+from rnn_core.lessons.accuracy_runs import SMOOTHING, smoothed_accuracy
 from rnn_core.lessons.modes import (
     MANY_TO_ONE,
     MODES,
@@ -22,6 +23,7 @@ from rnn_core.train.trainer import Trainer
 from rnn_core.viz import io_mode_diagram, loss_curve, overlay_lines, per_step_bars
 from ui import settings
 from ui.charts import show_figure
+from ui.encoder_decoder import encoder_decoder
 from ui.keys import MODES_SHOWN, MODES_TEXT_MODEL, USER_TEXT
 from ui.state import current_experiment, train_apart
 
@@ -35,12 +37,6 @@ def many_to_one_run(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     trainer = Trainer(config, make_task(config.task))
     trainer.run(steps)
     return trainer.history, readout_table(trainer.model, trainer.task)
-
-
-@st.cache_data(show_spinner=False)
-def seq2seq_run(operation: str) -> seq2seq.Seq2SeqRun:
-    """The same for every student: trained once per server."""
-    return seq2seq.train_seq2seq(operation)
 
 
 def shown(name: str, button: str, key: str) -> bool:
@@ -71,27 +67,40 @@ def many_to_one() -> None:
         f"{steps} steps (seed {config.seed}):"
     )
     with right:
-        trained = shown(name, "Train it", "modes_m2o_train")
-    if trained:
-        with st.spinner(f"Training {steps} steps…"):
-            history, readouts = many_to_one_run(name)
-        left, right = st.columns(2)
+        trained = shown(name, f"Train the model ({steps:,} steps)", "modes_m2o_train")
+    if not trained:
+        return
+    with st.spinner(f"Training {steps:,} steps…"):
+        history, readouts = many_to_one_run(name)
+    left, right = st.columns(2)
+    if m2o.kind == "regression":
         show_figure(loss_curve(history.step.to_numpy(), history.loss.to_numpy(), np.array([]), np.array([])), left)
-        value = "the answer" if m2o.kind == "regression" else "P(odd)"
-        series = {
-            f"sequence {s} (target {rows.target.iloc[0]})": (rows.step.to_numpy(), rows.readout.to_numpy())
-            for s, rows in readouts.groupby("sequence")
-        }
-        show_figure(
-            overlay_lines(series, f"The head on every h_t: {value} if the sequence ended at t", "time step t", value, log_y=False), right
+    else:
+        curve = smoothed_accuracy(history)
+        title = f"Accuracy (mean of {SMOOTHING} steps); chance is 50 %"
+        show_figure(overlay_lines({"accuracy": (curve.step, curve.smoothed)}, title, "training step", "accuracy", log_y=False), left)
+    value = "the answer" if m2o.kind == "regression" else "P(odd)"
+    series = {
+        f"sequence {s} (target {rows.target.iloc[0]})": (rows.step.to_numpy(), rows.readout.to_numpy())
+        for s, rows in readouts.groupby("sequence")
+    }
+    title = f"The head on every h_t: {value} if the sequence ended at t"
+    show_figure(overlay_lines(series, title, "time step t", value, log_y=False), right)
+    st.dataframe(readouts.pivot(index="sequence", columns="step", values="input"), width="stretch")
+    st.caption(
+        (
+            "The inputs of the four sequences drawn; the two marked numbers carry a *. "
+            if name == "adding"
+            else "The bits of the four sequences drawn. "
         )
-        st.dataframe(readouts.pivot(index="sequence", columns="step", values="input"), width="stretch")
-        st.caption(
-            "The inputs of the four sequences drawn (marked numbers carry a *). Only the answer after the last step is "
-            "trained; the head's reading of the states before it is what the model would say of a shorter sequence, which "
-            "nothing asked it to get right. Parity sits at chance for a long time, then jumps: every bit matters, and "
-            "there is no partial credit to follow."
+        + "Only the answer after the last step is trained: the head's reading of the states before it is what the "
+        "model would say of a shorter sequence, which nothing asked it to get right."
+        + (
+            " Parity sits at chance for a long time, then jumps: every bit matters, and no partial answer is partly right."
+            if name == "parity"
+            else ""
         )
+    )
 
 
 def character_model() -> None:
@@ -101,6 +110,9 @@ def character_model() -> None:
         "one: many to many, one answer per input, the loss L_t at every step. The same model then **writes**: given one "
         "start character, it draws the next from its scores and reads its own draw as the next input: one to many."
     )
+    left, right = st.columns(2)
+    diagram("many_to_many", left)
+    diagram("one_to_many", right)
     sources = [s for s in TEXT_TITLES if s != OWN_TEXT] + [OWN_TEXT]
     source = st.selectbox("Text", sources, format_func=TEXT_TITLES.get, index=sources.index("grammar"), key="modes_text")
     user_text = None
@@ -122,9 +134,12 @@ def character_model() -> None:
                 f"{len(text_task.vocab)} distinct), then see it read and write.")  # fmt: skip
         return
     model, text_task = run.model, run.task
+    if run.step < TEXT_STEPS:
+        st.warning(f"Training stopped at step {run.step:,} of {TEXT_STEPS:,}: what follows is that model. Press the button again to retry.")
 
     st.subheader("Many to many: an answer at every step")
-    probe = st.text_input("Text to read", value=text_task.text[:30], max_chars=200, key="modes_probe")
+    first_line = max(text_task.text.split("\n")[:20], key=len)[:30]  # a text box shows no line breaks
+    probe = st.text_input("Text to read", value=first_line, max_chars=200, key="modes_probe")
     try:
         aligned = aligned_table(model, text_task, probe)
     except ValueError as e:
@@ -136,7 +151,7 @@ def character_model() -> None:
         st.dataframe(aligned.style.format({"P(target)": "{:.2f}", "loss L_t": "{:.2f}"}), hide_index=True, width="stretch")
         st.caption(
             f"After {run.step} steps of training. The target at step t is the input at step t + 1: the last character "
-            "read has no target. The training loss is the mean of these L_t."
+            "read has no target. On a training window, the loss is the mean of these L_t."
         )
 
     st.subheader("One to many: its own outputs as inputs")
@@ -151,7 +166,8 @@ def character_model() -> None:
     st.dataframe(steps_table, hide_index=True, width="stretch")
     st.caption(
         "One input, the start; from then on each step reads what the step before drew. The temperature divides the scores "
-        "before the softmax: low picks the likeliest character almost always, high draws nearly at random."
+        "before the softmax (the probabilities shown are those it draws from): low picks the likeliest character almost "
+        "always, high draws nearly at random."
     )
 
 
@@ -165,52 +181,8 @@ def sequence_to_sequence() -> None:
         "<start> and writes one letter per step, reading its own last letter, until it writes <end>: the output's length "
         "is its own to decide. In training it reads the right letters instead (teacher forcing)."
     )
-    trained = shown(f"seq2seq {operation}", "Train the encoder and decoder", "modes_s2s_train")
-    if not trained:
-        return
-    with st.spinner(f"Training {seq2seq.STEPS} steps…"):
-        s2s = seq2seq_run(operation)
-    left, right = st.columns(2)
-    show_figure(
-        overlay_lines(
-            {"exact answers": (s2s.curve.step, s2s.curve.exact)}, "Test strings written exactly", "training step", "fraction", log_y=False
-        ),
-        left,
-    )
-    by_length = s2s.by_length.rename(columns={"packed": "encoder stops at the end", "not packed": "encoder reads the pads"})
-    right.dataframe(by_length.style.format({c: "{:.0%}" for c in by_length.columns[1:]}), hide_index=True, width="stretch")
-    right.caption(
-        f"{seq2seq.TEST_SIZE} test strings, exact answers by length, after {seq2seq.STEPS} steps. The longest strings are "
-        "hardest: the whole string must fit in one state."
-    )
-
-    st.subheader("Padding and masking")
-    st.markdown(
-        f"Strings of different lengths share a batch by **padding**: each is filled up to {seq2seq.MAX_LENGTH} with a pad "
-        "(·), and its true length kept beside it. Two things must then ignore the pads. The **encoder** must stop at each "
-        "string's own end: `pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)` makes the "
-        "GRU's last state the state after the last real letter. And the **loss** must count real positions only: "
-        "`cross_entropy(..., ignore_index=PAD)`."
-    )
-    strings = st.text_input("Strings of A…F, separated by commas", "ABC, FEDCBA, AB, ABCDEFAB", key="modes_strings")
-    try:
-        batch = seq2seq.encode_strings([s for s in strings.split(",") if s.strip()], operation)
-    except ValueError as e:
-        st.error(f"These strings cannot be used: {e}.")
-        return
-    st.dataframe(seq2seq.padded_table(batch), hide_index=True, width="stretch")
-    st.dataframe(
-        seq2seq.padding_effects(s2s.model(), batch).style.format(precision=3),
-        hide_index=True,
-        width="stretch",
-    )
-    st.caption(
-        "Read on through the pads, the encoder's last state moves far from the one after the last letter, and the decoder "
-        "writes garbage for every string but the longest (no pads, no change). On the test strings: "
-        + ", ".join(f"length {n}: {v:.0%}" for n, v in zip(by_length["length"], by_length["encoder reads the pads"]))
-        + ". Counted as targets, the pads add a loss for “answers” nobody asked for (after <end>), the more the shorter the "
-        "string: the masked loss measures the answer alone."
-    )
+    if shown(f"seq2seq {operation}", "Train the encoder and decoder", "modes_s2s_train"):
+        encoder_decoder(operation)
 
 
 st.title("Inputs and outputs")

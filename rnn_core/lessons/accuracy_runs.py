@@ -15,6 +15,11 @@ def accuracy_curve(config: ExperimentConfig, steps: int) -> pd.DataFrame:
     """Train ``config`` from its seed for ``steps`` steps: one row per step with the accuracy and its running mean."""
     trainer = Trainer(config, make_task(config.task))
     trainer.run(steps)
-    history = trainer.history[["step", "accuracy"]].copy()
+    return smoothed_accuracy(trainer.history)
+
+
+def smoothed_accuracy(history: pd.DataFrame) -> pd.DataFrame:
+    """A run's history as ``step, accuracy, smoothed``: the accuracy's running mean over SMOOTHING steps."""
+    history = history[["step", "accuracy"]].copy()
     history["smoothed"] = history.accuracy.rolling(SMOOTHING, min_periods=1).mean()
     return history

@@ -125,10 +125,9 @@ class Seq2Seq(nn.Module):
         return torch.cat(written, dim=1)
 
 
-def masked_loss(scores: Tensor, target: Tensor, masked: bool = True) -> Tensor:
-    """Cross-entropy over the target positions: the real ones only, or (masked=False) the pads too, as if a pad were an
-    answer to learn."""
-    return nn.functional.cross_entropy(scores.reshape(-1, VOCAB), target.reshape(-1), ignore_index=PAD if masked else -100)
+def masked_loss(scores: Tensor, target: Tensor) -> Tensor:
+    """Cross-entropy over the real target positions (the answer and its END): a pad is never an answer."""
+    return nn.functional.cross_entropy(scores.reshape(-1, VOCAB), target.reshape(-1), ignore_index=PAD)
 
 
 def written_strings(tokens: Tensor) -> list[str]:
@@ -150,9 +149,11 @@ def exact_matches(model: Seq2Seq, batch: PaddedBatch, packed: bool = True) -> Te
 class Seq2SeqRun:
     """Plain data (a server caches it for every student): the weights, not the module."""
 
+    packed: bool  # trained with the encoder stopping at each string's end, or reading on through the pads
     weights: dict[str, Tensor]
     curve: pd.DataFrame  # step, loss, exact (the fraction of a fixed test set written exactly), every 50 steps
-    by_length: pd.DataFrame  # length, packed, not packed: exact matches on the test set, by source length
+    by_length: pd.DataFrame  # length, then the test set's exact answers by source length: run as trained, and (a model
+    # trained packed) run reading the pads
 
     def model(self) -> Seq2Seq:
         model = Seq2Seq()
@@ -160,9 +161,9 @@ class Seq2SeqRun:
         return model.eval()
 
 
-def train_seq2seq(operation: str, steps: int = STEPS) -> Seq2SeqRun:
-    """Train the encoder and decoder from seed ``SEED`` with the masked loss and packed sequences; measure, on a fixed
-    test set, how often it writes the exact answer, and how often it would if the encoder had read the pads."""
+def train_seq2seq(operation: str, packed: bool = True, steps: int = STEPS) -> Seq2SeqRun:
+    """Train the encoder and decoder from seed ``SEED`` with the masked loss, the encoder stopping at each string's end
+    (``packed``) or reading on through the pads; measure how often it writes the exact answer on a fixed test set."""
     torch.manual_seed(SEED)
     model = Seq2Seq()
     optimiser = torch.optim.Adam(model.parameters(), lr=LR)
@@ -171,16 +172,18 @@ def train_seq2seq(operation: str, steps: int = STEPS) -> Seq2SeqRun:
     rows = []
     for step in range(1, steps + 1):
         batch = make_batch(BATCH, operation, generator)
-        loss = masked_loss(model(batch), batch.target)
+        loss = masked_loss(model(batch, packed), batch.target)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
         if step % 50 == 0 or step == steps:
-            rows.append({"step": step, "loss": loss.item(), "exact": exact_matches(model, test).float().mean().item()})
+            rows.append({"step": step, "loss": loss.item(), "exact": exact_matches(model, test, packed).float().mean().item()})
     model.eval()
-    frame = pd.DataFrame({"length": test.lengths, "packed": exact_matches(model, test), "not packed": exact_matches(model, test, False)})
-    by_length = frame.groupby("length")[["packed", "not packed"]].mean().reset_index()
-    return Seq2SeqRun(model.state_dict(), pd.DataFrame(rows), by_length)
+    frame = pd.DataFrame({"length": test.lengths.numpy(), "as trained": exact_matches(model, test, packed).numpy()})
+    if packed:  # the same weights, the pads read at run time: what a state that has read them does to the decoder
+        frame["run reading the pads"] = exact_matches(model, test, packed=False).numpy()
+    by_length = frame.groupby("length").mean().reset_index()
+    return Seq2SeqRun(packed, model.state_dict(), pd.DataFrame(rows), by_length)
 
 
 def padded_table(batch: PaddedBatch) -> pd.DataFrame:
@@ -191,23 +194,20 @@ def padded_table(batch: PaddedBatch) -> pd.DataFrame:
     return table
 
 
-def padding_effects(model: Seq2Seq, batch: PaddedBatch) -> pd.DataFrame:
-    """Per sequence: how far the encoder's last state moves when it also reads the pads, what the decoder then writes,
-    and the loss with the pads masked or counted."""
+def padding_effects(packed: Seq2Seq, reads_pads: Seq2Seq, batch: PaddedBatch) -> pd.DataFrame:
+    """Per string, on a model trained packed and one trained reading the pads: how far reading the pads moves the
+    packed model's last encoder state, what each writes, and how many positions the masked loss counts."""
     with torch.no_grad():
-        packed, unpacked = model.encode(batch.source, batch.lengths), model.encode(batch.source, batch.lengths, packed=False)
-        moved = (packed - unpacked)[0].norm(dim=-1)  # (B,)
-        scores = model(batch)
-        masked = [masked_loss(scores[i : i + 1], batch.target[i : i + 1]).item() for i in range(len(moved))]
-        counted = [masked_loss(scores[i : i + 1], batch.target[i : i + 1], masked=False).item() for i in range(len(moved))]
+        stops, reads_on = packed.encode(batch.source, batch.lengths), packed.encode(batch.source, batch.lengths, packed=False)
+        moved = (stops - reads_on)[0].norm(dim=-1)  # (B,)
     return pd.DataFrame(
         {
-            "source": ["".join(token_name(t) for t in row[:n]) for row, n in zip(batch.source.tolist(), batch.lengths.tolist())],
+            "string": ["".join(token_name(t) for t in row[:n]) for row, n in zip(batch.source.tolist(), batch.lengths.tolist())],
             "pads": (MAX_LENGTH - batch.lengths).tolist(),
-            "‖h packed − h read on‖": moved.tolist(),
-            "writes (packed)": written_strings(model.greedy(batch.source, batch.lengths)),
-            "writes (pads read)": written_strings(model.greedy(batch.source, batch.lengths, packed=False)),
-            "loss, pads masked": masked,
-            "loss, pads counted": counted,
+            "state moved by the pads, ‖Δh‖": moved.tolist(),
+            "trained packed, writes": written_strings(packed.greedy(batch.source, batch.lengths)),
+            "… the same, run reading the pads": written_strings(packed.greedy(batch.source, batch.lengths, packed=False)),
+            "trained reading the pads, writes": written_strings(reads_pads.greedy(batch.source, batch.lengths, packed=False)),
+            "positions in the loss": [f"{n} of {MAX_LENGTH + 1}" for n in batch.target_mask.sum(dim=1).tolist()],
         }
     )
