@@ -180,14 +180,6 @@ class Worker:
 
     # ---- training ---------------------------------------------------------------------------------------------------
 
-    def warm_up(self) -> None:
-        """One throwaway training step, on an exact copy of a run: a process's first forward and backward through
-        torch's layers set themselves up (0.1 s alone, several times that beside a page being drawn), which the first
-        press of Train then waited for, past the click's wait for a first report and on to the next refresh."""
-        state = next(iter(self.runs.values()), None)
-        if state is not None:
-            state.trainer.clone().run(1)
-
     @property
     def busy(self) -> bool:
         return any(state.wants_training or state.want_now for state in self.runs.values())
@@ -289,7 +281,6 @@ def serve(connection, threads: int = 1) -> None:
     # commands, it is there before the first press of Train; the runs built meanwhile import nothing it does.
     threading.Thread(target=importlib.import_module, args=("torch._dynamo",), daemon=True, name="import-torch-dynamo").start()
     worker = Worker(connection.send)
-    warmed = False
     try:
         while True:
             timeout = 0.0 if worker.busy else 1.0
@@ -299,9 +290,6 @@ def serve(connection, threads: int = 1) -> None:
                     return
                 worker.handle(command)
                 timeout = 0.0
-            if worker.runs and not warmed:  # its first run reported: warm up while its page draws, before Train
-                worker.warm_up()
-                warmed = True
             if worker.busy:
                 worker.work(worker.quantum)
     except (EOFError, BrokenPipeError, ConnectionResetError):
