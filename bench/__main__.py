@@ -66,7 +66,6 @@ def app_table(server: dict, imports: dict, browser: dict | str) -> str:
         return "\n".join(rows)
     per_session = browser["mb_per_extra_session"]
     rows += [
-        f"| sidebar change → browser idle | {browser['browser_sidebar_change_idle_s'] * 1e3:.0f} ms | |",
         f"| press Train → first step count in the browser | {browser['browser_train_to_first_update_s'] * 1e3:.0f} ms | |",
         f"| server start → healthy | {browser['server_healthy_s']:.1f} s | |",
         f"| first page idle, the server's first session | {browser['first_page_idle_s']:.1f} s | |",

@@ -15,9 +15,10 @@ import sys
 import time
 from pathlib import Path
 
+from bench.latency import open_session, until_idle
 from bench.training import timed
 from scripts.served_app import CHROMIUM, CHROMIUM_ARGS, nav, serve_app, sidebar_button, step_count, wait_idle
-from scripts.sessions import many_sessions_training, student_context
+from scripts.sessions import many_sessions_training
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSIONS = 10
@@ -72,12 +73,12 @@ def import_times(runs: int = 2) -> dict[str, float]:
 def browser_side() -> dict[str, float] | str:
     """Browser timings and server memory; a string saying why when they cannot be measured here.
 
-    One server for all of it. Its first session is timed alone (first page, a sidebar change, Train to the first
-    update), trained to TRAINED_STEPS and paused at HOME: the server's memory then is that of 1 session with a trained
-    model. A second session times a later first page. Both then join the class run (many_sessions_training): SESSIONS
-    sessions train at once, are paused and weighed, each now holding a trained model, then train on while each in
-    turn changes page. Earlier, ten sessions pressing Step ten times each and a second server for the class took most
-    of the bench's 13 minutes.
+    One server for all of it. Its first session is timed alone (first page, Train to the first update), trained to
+    TRAINED_STEPS and paused at HOME: the server's memory then is that of 1 session with a trained model. A second
+    session times a later first page. Both then join the class run (many_sessions_training): SESSIONS sessions train
+    at once, are paused and weighed, each now holding a trained model, then train on while each in turn changes page.
+    Earlier, ten sessions pressing Step ten times each and a second server for the class took most of the bench's 13
+    minutes.
     """
     try:
         from playwright.sync_api import sync_playwright
@@ -91,14 +92,14 @@ def browser_side() -> dict[str, float] | str:
         results = {"server_healthy_s": time.perf_counter() - started}
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         results["server_mb_before_sessions"] = server.rss_mb()
-        first, opened = _open_session(browser, server)
+        first, opened = open_session(browser, server.url + "/")
         results["first_page_idle_s"] = until_idle(first, opened)  # the server imports torch & co. now
         results.update(_browser_actions(first))
         _train_to(first, TRAINED_STEPS)
         nav(first, HOME)  # where the class below trains and is weighed
         wait_idle(first, quiet=0.3)
         results["server_mb_1_session"] = server.rss_mb()
-        second, opened = _open_session(browser, server)
+        second, opened = open_session(browser, server.url + "/")
         results["later_session_first_page_idle_s"] = until_idle(second, opened)
         together = many_sessions_training(
             browser, server, sessions=SESSIONS, seconds=10, page_changes=PAGE_CHANGES, home=HOME, pages=[first, second]
@@ -120,25 +121,9 @@ def _train_to(page, steps: int, timeout: float = 60) -> None:
     wait_idle(page, quiet=0.3)
 
 
-def _open_session(browser, server) -> tuple:
-    """A new browser session (its own context, as a student's browser) loading the app; the page and when it started."""
-    page = student_context(browser, viewport={"width": 1400, "height": 900}).new_page()
-    opened = time.perf_counter()
-    page.goto(server.url + "/")
-    return page, opened
-
-
 def _browser_actions(page) -> dict[str, float]:
-    """A sidebar change until the page is idle again, and Train until the step count first moves (medians of 3)."""
-    changes, presses = [], []
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has=page.locator("label", has_text="Cell"))
-    field = box.first.locator("input")
-    for cell in ("GRU", "LSTM", "GRU", "LSTM"):  # untrained, so each change builds the new model at once
-        field.click()
-        field.fill(cell)
-        start = time.perf_counter()
-        page.get_by_role("option", name=cell, exact=True).click()
-        changes.append(until_idle(page, start))
+    """Train until the step count first moves (median of 3). A sidebar change is timed against the floor (latency.py)."""
+    presses = []
     for _ in range(3):
         before = step_count(page)
         start = time.perf_counter()
@@ -149,10 +134,4 @@ def _browser_actions(page) -> dict[str, float]:
         presses.append(time.perf_counter() - start)
         sidebar_button(page, "Pause").click()
         wait_idle(page, quiet=0.3)
-    return {"browser_sidebar_change_idle_s": statistics.median(changes), "browser_train_to_first_update_s": statistics.median(presses)}
-
-
-def until_idle(page, start: float) -> float:
-    """Seconds from ``start`` until the page became idle (wait_idle's quiet period after that is not counted)."""
-    waited_from = time.perf_counter()
-    return waited_from - start + wait_idle(page, quiet=0.3)
+    return {"browser_train_to_first_update_s": statistics.median(presses)}

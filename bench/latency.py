@@ -34,25 +34,22 @@ def until_idle(page, start: float) -> float:
     return waited_from - start + wait_idle(page, quiet=0.3, timeout=120)
 
 
-def _open(browser, url: str):
-    """A new session (a browser context of its own, as a student's browser), loading the app's first page."""
+def open_session(browser, url: str):
+    """A new session (a browser context of its own, as a student's browser) loading ``url``; the page and when."""
     page = student_context(browser, viewport=VIEWPORT).new_page()
     opened = time.perf_counter()
     page.goto(url)
     return page, opened
 
 
-def _starts(browser, script: str) -> tuple[dict, object, object]:
-    """A fresh server of ``script``: cold start and a later session's first page; the server and a page left open."""
-    started = time.perf_counter()
-    server_context = serve_app(script=script, timeout=120)
-    server = server_context.__enter__()
-    first, _ = _open(browser, server.url + "/")
+def _starts(browser, server, started: float) -> tuple[dict, object]:
+    """On a server launched at ``started``: cold start and a later session's first page; the first session's page."""
+    first, _ = open_session(browser, server.url + "/")
     cold = until_idle(first, started)
-    second, opened = _open(browser, server.url + "/")
+    second, opened = open_session(browser, server.url + "/")
     later = until_idle(second, opened)
     second.context.close()
-    return {"cold_start_s": cold, "later_session_first_page_s": later}, server_context, first
+    return {"cold_start_s": cold, "later_session_first_page_s": later}, first
 
 
 def _shown_then_idle(page, start: float, text: str) -> float:
@@ -75,7 +72,7 @@ def _slider_changes(page) -> list[float]:
     return times
 
 
-def _cell_changes(page) -> list[float]:
+def cell_changes(page) -> list[float]:
     """The app's cell changed in the sidebar (untrained, so the new model is built at once), until the Train page
     names the new model and is idle."""
     box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has=page.locator("label", has_text="Cell"))
@@ -90,30 +87,28 @@ def _cell_changes(page) -> list[float]:
 
 
 def floor_latency(browser) -> dict:
-    results, server, page = _starts(browser, FLOOR)
-    try:
+    started = time.perf_counter()
+    with serve_app(script=FLOOR, timeout=120) as server:
+        results, page = _starts(browser, server, started)
         results["sidebar_change_s"] = statistics.median(_slider_changes(page))
         switches = [page_change_seconds(page, ("Second", "First")[i % 2]) for i in range(SWITCHES)]
         results["page_switch_s"] = statistics.median(switches)
-    finally:
         page.context.close()
-        server.__exit__(None, None, None)
     return results
 
 
 def app_latency(browser) -> dict:
-    results, server, page = _starts(browser, "app.py")
-    try:
-        results["sidebar_change_s"] = statistics.median(_cell_changes(page))
+    started = time.perf_counter()
+    with serve_app(timeout=120) as server:
+        results, page = _starts(browser, server, started)
+        results["sidebar_change_s"] = statistics.median(cell_changes(page))
         sidebar_button(page, "Train").click()
         switches = {}
         for target in [*PAGES[1:], PAGES[0]]:  # into every page while the model trains, ending where it began
             switches[target.title] = page_change_seconds(page, target.title, charts=target.charts, heading=None)
         results["page_switch_s"] = switches
         sidebar_button(page, "Pause").click()
-    finally:
         page.context.close()
-        server.__exit__(None, None, None)
     return results
 
 
