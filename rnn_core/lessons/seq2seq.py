@@ -76,13 +76,14 @@ def encode_strings(strings: list[str], operation: str) -> PaddedBatch:
     """Strings of A…F as a padded batch (the page's own examples), or ValueError naming what is wrong."""
     if not strings:
         raise ValueError(f"give at least one string of {MIN_LENGTH} to {MAX_LENGTH} of the letters {', '.join(SYMBOLS)}")
-    rows = []
+    rows, lengths = [], []
     for s in strings:
         s = s.strip().upper()
         if not MIN_LENGTH <= len(s) <= MAX_LENGTH or set(s) - set(SYMBOLS):
             raise ValueError(f"{s!r}: give {MIN_LENGTH} to {MAX_LENGTH} of the letters {', '.join(SYMBOLS)}")
         rows.append([SYMBOLS.index(c) + 3 for c in s] + [PAD] * (MAX_LENGTH - len(s)))
-    return _padded(torch.tensor(rows), torch.tensor([len(s.strip()) for s in strings]), operation)
+        lengths.append(len(s))
+    return _padded(torch.tensor(rows), torch.tensor(lengths), operation)
 
 
 class Seq2Seq(nn.Module):
