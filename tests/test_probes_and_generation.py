@@ -15,7 +15,8 @@ from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConf
 from rnn_core.data.tasks import make_task
 from rnn_core.inspect import probes
 from rnn_core.inspect.generate import sample_text, top_k_next
-from rnn_core.inspect.probes import Snapshots, SnapshotStore, WeightBlock, jacobian_steps, snapshots_of, take_snapshot
+from rnn_core.inspect.probes import Snapshots, SnapshotStore, snapshots_of, take_snapshot
+from rnn_core.inspect.spectra import WeightBlock, jacobian_steps
 from rnn_core.train.losses import task_loss
 from rnn_core.train.trainer import Trainer
 
@@ -239,7 +240,7 @@ def test_eigenvalues_of_matrices_that_are_not_finite_are_nan_and_never_crash_the
     did it): in a subprocess, so that a regression fails this test instead of taking the whole run down."""
     script = (
         "import math, torch\n"
-        "from rnn_core.inspect.probes import eigenvalues\n"
+        "from rnn_core.inspect.spectra import eigenvalues\n"
         "m = torch.stack([torch.full((3, 3), math.nan), torch.diag(torch.tensor([1.0, 2.0, 3.0])), torch.full((3, 3), math.inf)])\n"
         "v = eigenvalues(m)\n"
         "assert v[0].isnan().all() and v[2].isnan().all(), v\n"
