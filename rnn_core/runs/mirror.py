@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import Task
 from rnn_core.inspect.probes import SNAPSHOT_BYTES, ProbeSnapshot, SnapshotStore
-from rnn_core.runs.worker import Update, unflat_weights
+from rnn_core.runs.messages import Update, unflat_weights
 from rnn_core.train.history import History
 from rnn_core.train.models import SequenceModel
 from rnn_core.train.trainer import Divergence

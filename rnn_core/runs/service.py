@@ -25,8 +25,9 @@ from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import Task
 from rnn_core.inspect.probes import ProbeSnapshot
 from rnn_core.runs import processes
+from rnn_core.runs.messages import Update, flat_weights, unflat_weights
 from rnn_core.runs.mirror import RunIds, RunMirror
-from rnn_core.runs.worker import Update, Worker, flat_weights, unflat_weights
+from rnn_core.runs.worker import Worker
 
 START_SECONDS = 60.0  # a first run may wait for its worker process to start (importing torch takes seconds)
 ANSWER_SECONDS = 10.0  # a pause, a step or a snapshot asked of a running worker

@@ -2,7 +2,7 @@
 
 A web server process has one interpreter lock. Training there, in threads beside the page-serving ones, both slowed
 every page and got a few per cent of the lock for itself. So a :class:`Worker` owns trainers (model, optimiser, data
-stream) and trains them, and tells the server what happened in :class:`Update` messages: new history rows, new probe
+stream) and trains them, and tells the server what happened in Update messages (messages.py): new history rows, new probe
 snapshots, the weights (as one flat array), the predictions on the probe batch. Nothing crosses as a model object.
 
 A worker shares its time evenly: it trains its running runs in turn, a short quantum each, so no run starves however
@@ -31,55 +31,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 
 from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import make_task
-from rnn_core.inspect.probes import ProbeSnapshot, Snapshots, snapshots_of, take_snapshot
-from rnn_core.train.trainer import Divergence, Trainer
+from rnn_core.inspect.probes import Snapshots, snapshots_of, take_snapshot
+from rnn_core.runs.messages import Update, flat_weights, unflat_weights
+from rnn_core.train.trainer import Trainer
 
 QUANTUM_SECONDS = 0.05  # one run's turn: short, so that forty runs each train within two seconds
 UPDATE_SECONDS = 0.5  # how often a running run reports (the pages refresh every second or slower)
 KEPT_COPIES = 16  # exact copies a shared run keeps, one per report: about 8 s of history a student can leave at
 KEPT_BYTES = 64 * 2**20  # ... and at most this much memory for them (a big model keeps fewer)
 NICENESS = 10  # a worker process yields the CPU to the page-serving server whenever both want it: see serve
-
-
-@dataclass
-class Update:
-    """What the server learns about one run. Plain data: arrays, numbers, dataclasses of arrays."""
-
-    run: int
-    step: int = 0
-    rows: np.ndarray = field(default_factory=lambda: np.zeros((0, 7)))  # (k, 7): history rows since the last update
-    snapshots: list[ProbeSnapshot] = field(default_factory=list)  # snapshots kept since the last update, in step order
-    weights: tuple | None = None  # (names and shapes, every value as one float32 array): see flat_weights
-    prediction: np.ndarray | None = None  # the model's outputs on the probe batch at ``step``
-    running: bool = False
-    stop_at: int | None = None
-    diverged: Divergence | None = None
-    steps_per_second: float = 0.0
-    sharing: int = 1  # runs taking turns on this worker
-    now: ProbeSnapshot | None = None  # asked for with "now"
-    error: str | None = None  # the run could not be built or forked: a sentence for the page
-
-
-def flat_weights(state_dict: dict[str, torch.Tensor]) -> tuple[list[tuple[str, tuple[int, ...]]], np.ndarray]:
-    """A state_dict as names with shapes and one float32 array: one buffer to send, not a pickle per tensor."""
-    layout = [(name, tuple(t.shape)) for name, t in state_dict.items()]
-    values = torch.cat([t.detach().reshape(-1).float() for t in state_dict.values()]) if state_dict else torch.zeros(0)
-    return layout, values.numpy().copy()
-
-
-def unflat_weights(weights: tuple[list[tuple[str, tuple[int, ...]]], np.ndarray]) -> dict[str, torch.Tensor]:
-    layout, values = weights
-    out, start = {}, 0
-    for name, shape in layout:
-        size = math.prod(shape)
-        out[name] = torch.from_numpy(values[start : start + size].copy()).reshape(shape)
-        start += size
-    return out
 
 
 @dataclass
@@ -300,6 +264,4 @@ if __name__ == "__main__":  # python -m rnn_core.runs.worker FD: the server's en
     import sys
     from multiprocessing.connection import Connection
 
-    from rnn_core.runs import worker  # this module by its own name, so that its updates unpickle as rnn_core.runs.worker.Update
-
-    worker.serve(Connection(int(sys.argv[1])))
+    serve(Connection(int(sys.argv[1])))  # what crosses the pipe is defined in runs/messages.py, not in this __main__
