@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from rnn_core.config import CELLS, SECTIONS, TASK_NAMES, ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
-from rnn_core.data.tasks import PROBE_SEED, TASK_CLASSES, make_task
+from rnn_core.data.task import PROBE_SEED
+from rnn_core.data.tasks import TASK_CLASSES, make_task
 from rnn_core.data.texts import arithmetic_text, brackets_text, check_user_text, decode_upload, grammar_text, numeric_columns
 
 

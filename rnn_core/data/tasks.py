@@ -1,4 +1,5 @@
-"""The toy sequence tasks: each draws reproducible batches and knows how to label what it shows.
+"""The toy sequence tasks: each draws reproducible batches and knows how to label what it shows (what every task
+answers is in task.py).
 
 Every batch is batch-first: inputs ``x`` are ``(B, T, I)`` floats, or ``(B, T)`` token ids
 for tasks whose inputs are symbols (the model encodes them). Targets are ``(B, T, O)``
@@ -9,92 +10,14 @@ many-to-one tasks. ``mask`` ``(B, T)`` marks the steps whose prediction counts.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from rnn_core.config import TaskConfig
+from rnn_core.data.task import Batch, Task, every_step, read_windows, shown_char
 from rnn_core.data.texts import BUILT_IN_TEXTS, check_user_text
-
-PROBE_SEED = 1234  # the probe batch is the same for every run of a task
-
-
-@dataclass(frozen=True)
-class Batch:
-    x: Tensor
-    y: Tensor
-    mask: Tensor  # (B, T) bool: where a many-to-many prediction counts; all True for many-to-one
-
-
-def _all_steps(batch: int, steps: int) -> Tensor:
-    return torch.ones(batch, steps, dtype=torch.bool)
-
-
-def _windows(values: Tensor, positions: Tensor, steps: int) -> tuple[Tensor, Tensor]:
-    """``steps + 1`` values from each position, ``(B, steps + 1)`` (inputs and next-step targets), and where the next
-    window starts: ``steps`` further on. A window that runs past the end goes on from the start, as if the text or
-    series were read again and again (a stateful run reads it that way)."""
-    offsets = positions.unsqueeze(1) + torch.arange(steps + 1)
-    return values[offsets % len(values)], (positions + steps) % len(values)
-
-
-def _show_char(c: str) -> str:
-    return {"\n": "⏎", " ": "␣", "\t": "⇥"}.get(c, c)
-
-
-class Task:
-    """What every task tells the app and the engine."""
-
-    name: str
-    title: str
-    description: str
-    kind: str  # "regression" or "classification"
-    mode: str  # "many_to_many" or "many_to_one"
-    input_size: int  # features per step, or vocabulary size when tokens is True
-    output_size: int  # regression outputs, or number of classes
-    seq_len: int
-    # What the app and the engine ask of a task, each answered here and nowhere else (class attributes, so that the
-    # sidebar can ask TASK_CLASSES[name] before a task is built):
-    options: tuple[str, ...] = ("seq_len",)  # the TaskConfig fields this task reads; it ignores the others
-    tokens: bool = False  # inputs are symbol ids that the model encodes (one-hot or a learned embedding)
-    allows_bidirectional: bool = True  # False where reading ahead would see the answer
-    streams: bool = False  # one long sequence cut into windows: a batch can continue the last (stream_start, stream_batch)
-
-    @property
-    def many_to_one(self) -> bool:
-        """One answer after the whole sequence (targets ``(B, O)`` or ``(B,)``), rather than one per step."""
-        return self.mode == "many_to_one"
-
-    def user_data(self) -> dict:
-        """The user's own data this task was built on, as :func:`make_task`'s keyword arguments ({} for built-in data):
-        what a rebuild or a checkpoint needs besides the configuration."""
-        return {}
-
-    def sample(self, batch_size: int, generator: torch.Generator) -> Batch:
-        """A batch of independent sequences: for a task that streams, the first batch of a fresh stream."""
-        return self.stream_batch(self.stream_start(batch_size, generator), generator)[0]
-
-    def stream_start(self, batch_size: int, generator: torch.Generator) -> Tensor:
-        """Where each of ``batch_size`` rows starts reading the long sequence, ``(B,)``: a stateful run's first batch."""
-        raise NotImplementedError(f"the {self.title} task is not one long sequence: its batches cannot continue one another")
-
-    def stream_batch(self, positions: Tensor, generator: torch.Generator) -> tuple[Batch, Tensor]:
-        """The ``seq_len`` steps from each row's position, and the positions where the next batch goes on."""
-        raise NotImplementedError(f"the {self.title} task is not one long sequence: its batches cannot continue one another")
-
-    def probe_batch(self, batch_size: int) -> Batch:
-        """The fixed batch that probes look at: the same sequences at every step of every run."""
-        return self.sample(batch_size, torch.Generator().manual_seed(PROBE_SEED))
-
-    def input_labels(self, x: Tensor) -> list[str]:
-        """A short label per step for one sequence's inputs, ``x`` shaped ``(T, I)`` or ``(T,)``."""
-        return [f"{v:.2f}" for v in x.reshape(x.shape[0], -1)[:, 0].tolist()]
-
-    def output_label(self, value) -> str:
-        """A label for one prediction or target: a class id or a number."""
-        return str(int(value)) if self.kind == "classification" else f"{float(value):.3f}"
 
 
 class NextNumber(Task):
@@ -123,7 +46,7 @@ class NextNumber(Task):
         windows = self.windows()
         rows = windows[torch.randint(len(windows), (batch_size,), generator=generator)]  # (B, T)
         x, y = rows / self.scale, (rows + 1) / self.scale
-        return Batch(x.unsqueeze(-1), y.unsqueeze(-1), _all_steps(batch_size, self.seq_len))
+        return Batch(x.unsqueeze(-1), y.unsqueeze(-1), every_step(batch_size, self.seq_len))
 
     def input_labels(self, x):
         return [str(round(v * self.scale)) for v in x.reshape(-1).tolist()]
@@ -155,7 +78,7 @@ class Sine(Task):
         if self.noise:
             x = x + self.noise * torch.randn(x.shape, generator=generator)
         y = torch.sin(2 * math.pi * (t + self.horizon) / self.period)
-        batch = Batch(x.unsqueeze(-1), y.unsqueeze(-1), _all_steps(positions.numel(), self.seq_len))
+        batch = Batch(x.unsqueeze(-1), y.unsqueeze(-1), every_step(positions.numel(), self.seq_len))
         return batch, (positions + self.seq_len) % self.period  # the wave repeats: the phase stays small
 
 
@@ -218,7 +141,7 @@ class Adding(Task):
         marks[rows, first] = 1.0
         marks[rows, second] = 1.0
         y = (values * marks).sum(dim=1, keepdim=True)  # (B, 1)
-        return Batch(torch.stack([values, marks], dim=-1), y, _all_steps(batch_size, self.seq_len))
+        return Batch(torch.stack([values, marks], dim=-1), y, every_step(batch_size, self.seq_len))
 
     def input_labels(self, x):
         return [f"{v:.2f}{'*' if m else ''}" for v, m in x.reshape(-1, 2).tolist()]
@@ -237,7 +160,7 @@ class Parity(Task):
 
     def sample(self, batch_size, generator):
         bits = torch.randint(2, (batch_size, self.seq_len), generator=generator)  # (B, T)
-        return Batch(bits.float().unsqueeze(-1), bits.sum(dim=1) % 2, _all_steps(batch_size, self.seq_len))
+        return Batch(bits.float().unsqueeze(-1), bits.sum(dim=1) % 2, every_step(batch_size, self.seq_len))
 
     def input_labels(self, x):
         return [str(int(v)) for v in x.reshape(-1).tolist()]
@@ -267,8 +190,8 @@ class Characters(Task):
         return torch.randint(len(self.ids) - self.seq_len, (batch_size,), generator=generator)
 
     def stream_batch(self, positions, generator):
-        windows, positions = _windows(self.ids, positions, self.seq_len)
-        return Batch(windows[:, :-1], windows[:, 1:], _all_steps(positions.numel(), self.seq_len)), positions
+        windows, positions = read_windows(self.ids, positions, self.seq_len)
+        return Batch(windows[:, :-1], windows[:, 1:], every_step(positions.numel(), self.seq_len)), positions
 
     def user_data(self):
         return {"user_text": self.text} if self.own_text else {}
@@ -283,10 +206,10 @@ class Characters(Task):
         return "".join(self.vocab[int(i)] for i in ids)
 
     def input_labels(self, x):
-        return [_show_char(self.vocab[i]) for i in x.reshape(-1).tolist()]
+        return [shown_char(self.vocab[i]) for i in x.reshape(-1).tolist()]
 
     def output_label(self, value):
-        return _show_char(self.vocab[int(value)])
+        return shown_char(self.vocab[int(value)])
 
 
 class Series(Task):
@@ -321,8 +244,8 @@ class Series(Task):
         return torch.randint(len(self.values) - self.seq_len, (batch_size,), generator=generator)
 
     def stream_batch(self, positions, generator):
-        windows, positions = _windows(self.values, positions, self.seq_len)
-        batch = Batch(windows[:, :-1].unsqueeze(-1), windows[:, 1:].unsqueeze(-1), _all_steps(positions.numel(), self.seq_len))
+        windows, positions = read_windows(self.values, positions, self.seq_len)
+        batch = Batch(windows[:, :-1].unsqueeze(-1), windows[:, 1:].unsqueeze(-1), every_step(positions.numel(), self.seq_len))
         return batch, positions
 
     def input_labels(self, x):
