@@ -13,15 +13,15 @@ from collections.abc import Sequence
 from scripts.served_app import AppServer, nav, sidebar_button, step_count, wait_idle
 
 
-def page_change_seconds(page, title: str, timeout: float = 60, charts: bool = True, heading: str | None = "") -> float:
+def page_change_seconds(page, title: str, timeout: float = 60, charts: bool = True, any_heading: bool = False) -> float:
     """Click a page in the sidebar; seconds until its heading shows and (``charts``) every chart on it has drawn.
 
-    The heading is the page's title unless given; ``heading=None`` waits for any heading other than the one shown
-    before the click (a page whose h1 says more than its name in the sidebar). A chart still marked stale (the page
+    The heading is the page's title; with ``any_heading`` it is any heading other than the one shown before the click
+    (a page whose h1 says more than its name in the sidebar). A chart still marked stale (the page
     before's) does not count. Not wait_idle: a training session's script runs every second, so it is never idle for long.
     """
     before = page.evaluate("() => document.querySelector('[data-testid=stMain] h1')?.innerText.trim() ?? ''")
-    expected = title if heading == "" else heading
+    expected = None if any_heading else title
     clicked = time.perf_counter()
     nav(page, title)
     page.wait_for_function(
