@@ -200,3 +200,17 @@ def test_the_clipping_threshold_is_drawn_only_when_clipping_is_on():
     assert on["layout"]["shapes"][0]["y0"] == 1.0 and on["layout"]["annotations"][0]["text"] == "clip at 1"
     off = figures.clipping_chart(np.arange(3), np.ones(3), np.ones(3), 0.0)
     assert len(off["data"]) == 1 and "shapes" not in off["layout"]
+
+
+def test_gate_histograms_send_counted_bins_as_percentages():
+    """Ten values counted by hand into twenty bins of 0.05: what the bars show, not the raw values."""
+    values = np.array([0.0, 0.01, 0.04, 0.5, 0.52, 0.97, 0.99, 1.0, 1.0, 0.26])
+    spec = figures.gate_histograms({"forget": values.reshape(2, 5)}, "Gates")
+    (bar,) = spec["data"]
+    assert bar["type"] == "bar" and bar["width"] == pytest.approx(0.05)
+    np.testing.assert_allclose(decode(bar["x"])[[0, 5, 10, 19]], [0.025, 0.275, 0.525, 0.975])
+    percent = decode(bar["y"])
+    expected = np.zeros(20)
+    expected[[0, 5, 10, 19]] = [30, 10, 20, 40]  # 0, 0.01, 0.04 | 0.26 | 0.5, 0.52 | 0.97, 0.99, 1, 1 (1 is in the last bin)
+    np.testing.assert_allclose(percent, expected)
+    assert len(json.dumps(spec)) < 3000  # twenty bars, whatever the number of values

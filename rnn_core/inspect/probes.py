@@ -13,7 +13,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnn_core.inspect.spectra import JACOBIAN_BUDGET, KEPT_JACOBIAN_BUDGET, WeightBlock, jacobian_radius, weight_eigenvalues
+from rnn_core.inspect.spectra import (
+    JACOBIAN_BUDGET,
+    KEPT_JACOBIAN_BUDGET,
+    DeferredSpectra,
+    MeasuredSpectra,
+    WeightBlock,
+    jacobian_radius,
+    weight_eigenvalues,
+)
 from rnn_core.train.losses import task_loss
 
 
@@ -37,15 +45,23 @@ class ProbeSnapshot:
     grad_norm_last: np.ndarray  # (LD, T) ‖∂L_τ/∂h_t‖ for the loss at step τ = loss_step alone
     loss_step: int
     input_sensitivity: np.ndarray  # (T,) ‖∂ŷ_τ/∂x_t‖ over batch and input features
-    eigenvalues: dict[WeightBlock, np.ndarray]  # each square block of each W_hh -> its complex eigenvalues
-    jacobian_radius: np.ndarray  # (LD, T) spectral radius of ∂s_t/∂s_{t-1} along the first probe sequence
+    spectra: MeasuredSpectra | DeferredSpectra  # the eigenvalues and the step Jacobian's radius, measured now or when read
+
+    @property
+    def eigenvalues(self) -> dict[WeightBlock, np.ndarray]:
+        """Each square block of each W_hh -> its complex eigenvalues."""
+        return self.spectra.eigenvalues
+
+    @property
+    def jacobian_radius(self) -> np.ndarray:
+        """(LD, T) spectral radius of ∂s_t/∂s_{t-1} along the first probe sequence; NaN at steps not measured."""
+        return self.spectra.jacobian_radius
 
     @cached_property
     def nbytes(self) -> int:
         """Its arrays' bytes, counted once: a snapshot never changes, and stores weigh theirs at every add."""
-        arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
-        arrays += [a for d in (self.gates, self.eigenvalues) for a in d.values()]
-        return sum(a.nbytes for a in arrays)
+        arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)] + list(self.gates.values())
+        return sum(a.nbytes for a in arrays) + self.spectra.nbytes
 
 
 SNAPSHOT_BYTES = 10 * 2**20  # a run's kept snapshots, by default: about 10 MB
@@ -100,7 +116,7 @@ class Snapshots(SnapshotStore):
 
     def take(self, trainer) -> ProbeSnapshot:
         """A snapshot of the model as it is now, kept."""
-        snapshot = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step, KEPT_JACOBIAN_BUDGET)
+        snapshot = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step, KEPT_JACOBIAN_BUDGET, defer_spectra=True)
         self.add(snapshot)
         return snapshot
 
@@ -122,9 +138,11 @@ def snapshots_of(trainer) -> Snapshots:
     return next(o for o in trainer.observers if isinstance(o, Snapshots))
 
 
-def take_snapshot(model, task, batch, step: int, jacobian_budget: float = JACOBIAN_BUDGET) -> ProbeSnapshot:
+def take_snapshot(model, task, batch, step: int, jacobian_budget: float = JACOBIAN_BUDGET, defer_spectra: bool = False) -> ProbeSnapshot:
     """Record the model's recurrent layers step by step on ``batch`` and measure everything the views show; the step
-    Jacobian's spectral radius at the steps ``jacobian_budget`` affords (:func:`jacobian_steps`).
+    Jacobian's spectral radius at the steps ``jacobian_budget`` affords (:func:`jacobian_steps`). With
+    ``defer_spectra``, a cell that reads its state leaves its eigendecompositions to the first reader
+    (:class:`DeferredSpectra`); a linear recurrence's spectra cost no eigendecomposition and are measured at once.
 
     Three gradients are wanted: of the whole loss L and of the loss L_τ at step τ with respect to every h_t, and of
     the score at τ with respect to every input. Three backward passes through the step-by-step graph would cost
@@ -154,12 +172,18 @@ def take_snapshot(model, task, batch, step: int, jacobian_budget: float = JACOBI
     def first_copy(t: Tensor) -> np.ndarray:
         return t[:, :B].clone().numpy()  # a copy: a view would keep all three copies alive in the snapshot store
 
+    hidden, cell = first_copy(rec.hidden), None if rec.cell is None else first_copy(rec.cell)
+    gates = {g: first_copy(v) for g, v in rec.gates.items()}
+    if defer_spectra and twin.facts.reads_state:
+        spectra = DeferredSpectra.of(twin, model.cell, hidden, cell, gates, jacobian_budget)
+    else:
+        spectra = MeasuredSpectra(weight_eigenvalues(twin, model.cell), jacobian_radius(twin, rec, jacobian_budget))
     return ProbeSnapshot(
         step=step,
         loss=loss.item(),
-        hidden=first_copy(rec.hidden),
-        cell=None if rec.cell is None else first_copy(rec.cell),
-        gates={g: first_copy(v) for g, v in rec.gates.items()},
+        hidden=hidden,
+        cell=cell,
+        gates=gates,
         prediction=predictions[0].detach().clone().numpy(),
         target=batch.y.numpy(),
         mask=batch.mask.numpy(),
@@ -168,8 +192,7 @@ def take_snapshot(model, task, batch, step: int, jacobian_budget: float = JACOBI
         grad_norm_last=grad_norm_last.numpy(),
         loss_step=tau,
         input_sensitivity=torch.linalg.vector_norm(x_grad[2 * B :], dim=(0, 2)).numpy(),
-        eigenvalues=weight_eigenvalues(twin, model.cell),
-        jacobian_radius=jacobian_radius(twin, rec, jacobian_budget),
+        spectra=spectra,
     )
 
 

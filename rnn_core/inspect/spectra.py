@@ -1,10 +1,14 @@
 """The spectra a probe snapshot keeps: the eigenvalues of every square block of W_hh, and the spectral radius of the
 step Jacobian ∂s_t/∂s_{t−1} along the first probe sequence (rnn_core.nn.jacobians), within a budget of work, since
-eigendecompositions are most of a snapshot's cost."""
+eigendecompositions are most of a snapshot's cost. A snapshot taken for the page that shows them measures them at
+once (:class:`MeasuredSpectra`); one kept while training leaves them to the view that first reads them
+(:class:`DeferredSpectra`)."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -12,13 +16,12 @@ import torch
 from torch import Tensor, nn
 
 from rnn_core.nn.cell_facts import CELLS
-from rnn_core.nn.jacobians import recorded_step_diagonals, recorded_step_jacobians
+from rnn_core.nn.jacobians import recorded_step_diagonals, recurrent_weights, sequence_step_jacobians
 
 JACOBIAN_BUDGET = 4e9  # S³ summed over the step Jacobians a snapshot decomposes: about 2 s on one core
-# ... for a snapshot kept while training (every probe_every steps, for replay), which training waits for: the default
-# LSTM's ρ at 9 of its 40 steps (4 ms instead of 20), a plain RNN's or GRU's of 32 units at all of them. A page that
-# shows ρ live asks for a snapshot of the model as it is now, measured within JACOBIAN_BUDGET.
-KEPT_JACOBIAN_BUDGET = 2.5e6
+# ... for a snapshot kept while training, measured when a view replays it (the server waits for it, once per snapshot):
+# every step of the default LSTM or of any model up to 64 units (about 20 ms), evenly spread steps of larger ones
+KEPT_JACOBIAN_BUDGET = 2e8
 
 
 class WeightBlock(NamedTuple):
@@ -40,20 +43,23 @@ def weight_eigenvalues(twin: nn.Module, cell: str) -> dict[WeightBlock, np.ndarr
     """Eigenvalues of every W_hh, per gate block for gated cells (their W_hh is not square); the LRU's λ, the
     eigenvalues of its step diag(λ); none for the other cells without W_hh (their diagonal step changes with x_t:
     its spectral radius says all)."""
-    H, out = twin.hidden_size, {}
+    out = {}
     if twin.mode == "LRU":  # its step is diag(λ): λ are the eigenvalues
         for k in range(twin.num_layers * twin.num_directions):
             out[WeightBlock(k // twin.num_directions, k % twin.num_directions == 1, "")] = twin.eigenvalues(k).detach().numpy()
         return out
     if not CELLS[cell].reads_state:
         return out
-    blocks = CELLS[cell].gate_names or ("",)
-    with torch.no_grad():
-        for layer in range(twin.num_layers):
-            for reverse in (False, True)[: twin.num_directions]:
-                param = getattr(twin, f"weight_hh_l{layer}" + ("_reverse" if reverse else ""))
-                values = eigenvalues(param.double().view(len(blocks), H, H)).numpy()  # all blocks in one call
-                out |= {WeightBlock(layer, reverse, gate): v for gate, v in zip(blocks, values)}
+    return block_eigenvalues([w_hh for w_hh, _ in recurrent_weights(twin)], cell, twin.num_directions)
+
+
+def block_eigenvalues(w_hh: list[Tensor], cell: str, directions: int) -> dict[WeightBlock, np.ndarray]:
+    """The eigenvalues of every square block of each layer-direction's W_hh (one H×H block per gate of a gated cell)."""
+    blocks, out = CELLS[cell].gate_names or ("",), {}
+    for k, weight in enumerate(w_hh):
+        H = weight.size(1)
+        values = eigenvalues(weight.double().view(len(blocks), H, H)).numpy()  # all blocks in one call
+        out |= {WeightBlock(k // directions, k % directions == 1, gate): v for gate, v in zip(blocks, values)}
     return out
 
 
@@ -72,14 +78,78 @@ def jacobian_steps(seq_len: int, state_size: int, layer_directions: int, budget:
 def jacobian_radius(twin: nn.Module, rec, budget: float) -> np.ndarray:
     """Spectral radius of the step Jacobian ∂s_t/∂s_{t-1} along the first probe sequence, per layer-direction, at the
     steps :func:`jacobian_steps` affords (NaN at the others)."""
-    H, T = twin.hidden_size, rec.hidden.size(2)
     if not twin.facts.reads_state:  # a linear recurrence: diagonal, its radius the largest |a_t|, cheap at every step
+        T = rec.hidden.size(2)
         return torch.stack([d.abs().amax(dim=-1) for d in recorded_step_diagonals(twin, rec, torch.arange(T))]).numpy()
-    steps = torch.from_numpy(jacobian_steps(T, H if rec.cell is None else 2 * H, twin.num_layers * twin.num_directions, budget))
-    radii = torch.full((twin.num_layers * twin.num_directions, T), torch.nan)
-    jacobians = recorded_step_jacobians(twin, rec, steps)  # torch's eigvals on float32: the cheapest exact way measured
-    radii[:, steps] = torch.stack([eigenvalues(jac).abs().amax(dim=-1) for jac in jacobians])
+    cell = None if rec.cell is None else rec.cell[:, 0]
+    gates = {g: v[:, 0] for g, v in rec.gates.items()}
+    return radius_along(twin.mode, twin.num_directions, recurrent_weights(twin), rec.hidden[:, 0], cell, gates, budget)
+
+
+def radius_along(mode: str, directions: int, weights: list, hidden: Tensor, cell: Tensor | None, gates: dict, budget: float) -> np.ndarray:
+    """The same for a cell that reads its state (RNN, GRU, LSTM), from plain tensors: ``(W_hh, b_hh)`` per
+    layer-direction, one sequence's states and gates ``(LD, T, H)``."""
+    LD, T, H = hidden.shape
+    steps = torch.from_numpy(jacobian_steps(T, H if cell is None else 2 * H, LD, budget))
+    radii = torch.full((LD, T), torch.nan)
+    jacobians = sequence_step_jacobians(mode, directions, weights, hidden, cell, gates, steps)  # float32 for torch's eigvals:
+    radii[:, steps] = torch.stack([eigenvalues(jac).abs().amax(dim=-1) for jac in jacobians])  # the cheapest exact way measured
     return radii.numpy()
+
+
+@dataclass(frozen=True)
+class MeasuredSpectra:
+    """Spectra measured as the snapshot was taken."""
+
+    eigenvalues: dict[WeightBlock, np.ndarray]  # each square block of each W_hh -> its complex eigenvalues
+    jacobian_radius: np.ndarray  # (LD, T)
+
+    @property
+    def nbytes(self) -> int:
+        return self.jacobian_radius.nbytes + sum(v.nbytes for v in self.eigenvalues.values())
+
+
+@dataclass(frozen=True)
+class DeferredSpectra:
+    """Spectra measured when first read, from a copy of every W_hh and b_hh as they were and the snapshot's own states
+    and gates: the same numbers :class:`MeasuredSpectra` would hold.
+
+    A snapshot kept while training is taken every ``probe_every`` steps and training waits for it, but it is shown only
+    if a student replays that step on the Gradients page. Its eigendecompositions were 40 % of the default LSTM's
+    snapshot; deferred, they cost the weights' copy (16 KB for the default LSTM) instead.
+    """
+
+    mode: str
+    cell: str
+    directions: int
+    weights: tuple[tuple[np.ndarray, np.ndarray | None], ...]  # (W_hh, b_hh) per layer-direction
+    hidden: np.ndarray  # (LD, B, T, H), the snapshot's own array: the first sequence is read
+    cell_state: np.ndarray | None  # (LD, B, T, H), LSTM only
+    gates: dict[str, np.ndarray]  # each (LD, B, T, H)
+    budget: float
+
+    @classmethod
+    def of(cls, twin: nn.Module, cell: str, hidden: np.ndarray, cell_state: np.ndarray | None, gates: dict, budget: float):
+        weights = tuple((w.clone().numpy(), None if b is None else b.clone().numpy()) for w, b in recurrent_weights(twin))
+        return cls(twin.mode, cell, twin.num_directions, weights, hidden, cell_state, gates, budget)
+
+    @cached_property
+    def eigenvalues(self) -> dict[WeightBlock, np.ndarray]:
+        return block_eigenvalues([torch.from_numpy(w) for w, _ in self.weights], self.cell, self.directions)
+
+    @cached_property
+    def jacobian_radius(self) -> np.ndarray:
+        weights = [(torch.from_numpy(w), None if b is None else torch.from_numpy(b)) for w, b in self.weights]
+        cell = None if self.cell_state is None else torch.from_numpy(self.cell_state[:, 0])
+        gates = {g: torch.from_numpy(v[:, 0]) for g, v in self.gates.items()}
+        return radius_along(self.mode, self.directions, weights, torch.from_numpy(self.hidden[:, 0]), cell, gates, self.budget)
+
+    @property
+    def nbytes(self) -> int:
+        """The weights' copies (the states are the snapshot's own), and what the spectra will hold once measured."""
+        weights = sum(a.nbytes for pair in self.weights for a in pair if a is not None)
+        LD, _, T, H = self.hidden.shape
+        return weights + LD * T * 4 + LD * len(CELLS[self.cell].gate_names or ("",)) * H * 16
 
 
 def eigenvalues(matrices: Tensor) -> Tensor:

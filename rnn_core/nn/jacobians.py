@@ -16,18 +16,34 @@ def recorded_step_jacobians(layer: nn.Module, rec: Recording, steps: Tensor) -> 
 
     s is h for RNN and GRU, and (h, c) together for the LSTM, whose cell path is the one that can keep gradients alive.
     """
-    H, D = layer.hidden_size, layer.num_directions
-    hidden = rec.hidden[:, 0]  # (LD, T, H)
     cell = None if rec.cell is None else rec.cell[:, 0]
+    gates = {g: v[:, 0] for g, v in rec.gates.items()}
+    return sequence_step_jacobians(layer.mode, layer.num_directions, recurrent_weights(layer), rec.hidden[:, 0], cell, gates, steps)
+
+
+def recurrent_weights(layer: nn.Module) -> list[tuple[Tensor, Tensor | None]]:
+    """``(W_hh, b_hh)`` of every layer-direction, detached (b_hh None without ``bias``): what a step Jacobian reads."""
+    weights = []
+    for k in range(layer.num_layers * layer.num_directions):
+        _, w_hh, _, b_hh = layer.direction_weights(k)
+        weights.append((w_hh.detach(), None if b_hh is None else b_hh.detach()))
+    return weights
+
+
+def sequence_step_jacobians(
+    mode: str, directions: int, weights: list[tuple[Tensor, Tensor | None]], hidden: Tensor, cell: Tensor | None, gates: dict, steps: Tensor
+) -> list[Tensor]:
+    """The same from plain tensors, as a snapshot keeps them: ``(W_hh, b_hh)`` per layer-direction, and one sequence's
+    states and gates, each ``(LD, T, H)``."""
+    H = hidden.size(-1)
     jacobians = []
-    for k in range(layer.num_layers * D):
-        _, w_hh, _, b_hh = (None if w is None else w.detach() for w in layer.direction_weights(k))
+    for k, (w_hh, b_hh) in enumerate(weights):
         new = (hidden[k],) if cell is None else (hidden[k], cell[k])  # each (T, H)
         zero = torch.zeros(1, H)
         # s_{t-1} in the direction's own order, starting from zero as record() did
-        prev = tuple(torch.cat([zero, s[:-1]]) if k % D == 0 else torch.cat([s[1:], zero]) for s in new)
-        gates = {g: v[k, 0, steps] for g, v in rec.gates.items()}
-        jacobians.append(step_jacobians(layer.mode, w_hh, b_hh, tuple(s[steps] for s in prev), tuple(s[steps] for s in new), gates))
+        prev = tuple(torch.cat([zero, s[:-1]]) if k % directions == 0 else torch.cat([s[1:], zero]) for s in new)
+        at_steps = {g: v[k, steps] for g, v in gates.items()}
+        jacobians.append(step_jacobians(mode, w_hh, b_hh, tuple(s[steps] for s in prev), tuple(s[steps] for s in new), at_steps))
     return jacobians
 
 

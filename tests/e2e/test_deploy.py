@@ -119,6 +119,7 @@ def test_two_replicas_behind_haproxy_keep_every_student_and_survive_one_stopping
     page.locator('[data-testid="stSidebar"]').get_by_text("Save or load the model").click()
     page.locator('[data-testid="stSidebar"] input[type=file]').last.set_input_files(str(saved))
     page.wait_for_function("() => document.body.innerText.includes('trained for 20 steps')", timeout=60_000)
+    wait_idle(page)  # the loading panel's message is drawn before the sidebar's step count, in the same run
     assert step_count(page) == 20
     context.close()
 
