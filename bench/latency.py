@@ -8,7 +8,7 @@ of the app, one after the other, by the same browser:
 - a later session's first page, on the same server;
 - a sidebar change until the page is idle again (the floor's slider; the app's cell);
 - a page switch until the new page's title and every chart have drawn: the floor between its two pages, the app into
-  every page while its model trains.
+  every page while its model trains, each page VISITS times (its median and its slowest).
 
 Needs Playwright and Debian's Chromium.
 """
@@ -26,6 +26,7 @@ FLOOR = "bench/floor/app.py"
 VIEWPORT = {"width": 1400, "height": 900}
 CHANGES = 4  # sidebar changes timed, each way
 SWITCHES = 6  # the floor's page switches timed
+VISITS = 3  # the app's switches into each page timed: one alone says mostly whether the click met a live redraw
 
 
 def until_idle(page, start: float) -> float:
@@ -103,10 +104,12 @@ def app_latency(browser) -> dict:
         results, page = _starts(browser, server, started)
         results["sidebar_change_s"] = statistics.median(cell_changes(page))
         sidebar_button(page, "Train").click()
-        switches = {}
-        for target in [*PAGES[1:], PAGES[0]]:  # into every page while the model trains, ending where it began
-            switches[target.title] = page_change_seconds(page, target.title, charts=target.charts, any_heading=True)
-        results["page_switch_s"] = switches
+        switches = {p.title: [] for p in PAGES}
+        for _ in range(VISITS):
+            for target in [*PAGES[1:], PAGES[0]]:  # into every page while the model trains, ending where it began
+                switches[target.title].append(page_change_seconds(page, target.title, charts=target.charts, any_heading=True))
+        results["page_switch_s"] = {title: statistics.median(times) for title, times in switches.items()}
+        results["page_switch_slowest_s"] = {title: max(times) for title, times in switches.items()}
         sidebar_button(page, "Pause").click()
         page.context.close()
     return results
@@ -128,7 +131,7 @@ def latency() -> dict | str:
 
 def latency_table(results: dict) -> str:
     floor, app = results["floor"], results["app"]
-    switches = app["page_switch_s"]
+    switches, worst = app["page_switch_s"], app.get("page_switch_slowest_s", {})
     slowest = max(switches, key=switches.get)
     rows = [
         "| measure | floor | app | target |",
@@ -140,9 +143,12 @@ def latency_table(results: dict) -> str:
         f"| sidebar change → page idle | {floor['sidebar_change_s']:.2f} s | {app['sidebar_change_s']:.2f} s | "
         f"≤ 1.5× the floor: {_mark(app['sidebar_change_s'] <= 1.5 * floor['sidebar_change_s'])} |",
         f"| page switch (app: while training), median | {floor['page_switch_s']:.2f} s | {statistics.median(switches.values()):.2f} s | |",
-        f"| … slowest page ({slowest}) | | {switches[slowest]:.2f} s | ≤ 0.5 s on every page: {_mark(switches[slowest] <= 0.5)} |",
+        f"| … slowest page's median ({slowest}) | | {switches[slowest]:.2f} s | ≤ 0.5 s on every page: {_mark(switches[slowest] <= 0.5)} |",
     ]
-    rows += [f"| … {title} | | {seconds:.2f} s | |" for title, seconds in switches.items()]
+    rows += [
+        f"| … {title} (median; slowest of {VISITS}) | | {seconds:.2f} s" + (f"; {worst[title]:.2f} s |" if title in worst else " |") + " |"
+        for title, seconds in switches.items()
+    ]
     return "\n".join(rows)
 
 
