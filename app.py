@@ -6,28 +6,24 @@ navigation to st.navigation; every view lives in pages/. The whole run is one tu
 crowded server it goes before the sessions' timed refreshes.
 """
 
-import gc
-
 from rnn_core.runs.processes import start_early
 from ui import settings
 
 start_early(settings.WORKERS)  # first: the training processes import torch while this process imports it too
 
 import streamlit as st
-import torch
 
 from ui.checkpoint import checkpoint_panel
 from ui.links import link_notice, open_link, write_link
 from ui.pages import PAGES
 from ui.presentation import page_style, presentation_toggle, presenting
 from ui.presets_menu import follow_preset_page, preset_story, presets_menu
+from ui.process import set_up_once
 from ui.sidebar import model_builder
 from ui.state import TURNS, current_experiment
 from ui.training import sidebar_ticker, training_panel
 
-torch.set_num_threads(1)  # per process: small models train fastest on one thread, and sessions share the cores
-if not gc.get_freeze_count():  # once per server: what the imports made (torch, Plotly, pandas, Streamlit) lives forever
-    gc.freeze()  # so that Python's full collections stop walking it: each took up to 0.4 s of the lock under a class
+set_up_once()  # one torch thread; the imports' objects frozen out of Python's collections
 
 with TURNS.turn(urgent=True):  # a whole run (a first visit, a click, a page change) goes before timed refreshes
     st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide")

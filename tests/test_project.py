@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -122,3 +124,22 @@ def test_session_state_keys_are_named_in_ui_keys_only():
                 offenders.append(f"{path.relative_to(ROOT)}:{key.lineno}: {ast.unparse(key)}")
     assert not offenders, offenders
     assert len(_session_state_keys(ast.parse((ROOT / "ui" / "state.py").read_text(encoding="utf-8")))) >= 3  # the check sees them
+
+
+def test_the_process_is_set_up_once_not_on_every_run_of_app_py(monkeypatch):
+    """app.py runs again on every click and page; asking Python on each run whether the imports' objects were frozen
+    (gc.get_freeze_count counts them one by one) cost 40 ms a run. The set-up is a cached function instead."""
+    import gc
+
+    import torch
+
+    from ui import process
+
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1))
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: pytest.fail("counted the frozen objects"))
+    process.set_up_once.cache_clear()
+    for _ in range(3):
+        process.set_up_once()
+    assert frozen == [1] and torch.get_num_threads() == 1
+    assert "get_freeze_count" not in (ROOT / "app.py").read_text()
