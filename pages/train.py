@@ -11,6 +11,7 @@ from rnn_core.inspect.reports import parameter_table, prediction_table
 from rnn_core.train.models import count_parameters
 from rnn_core.viz import answers_chart, loss_curve, sequence_prediction_chart
 from ui.charts import csv_download, show_figure
+from ui.keys import MODEL_DETAILS
 from ui.live import live_view
 from ui.state import Experiment, current_experiment
 
@@ -61,9 +62,16 @@ def draw(exp: Experiment) -> None:
 
 live_view(draw)
 
-with st.expander(f"The model: {CELL_TITLES[exp.config.model.cell]}, {count_parameters(exp.trainer.structure):,} parameters"):
-    st.dataframe(parameter_table(exp.trainer.structure), width="stretch", hide_index=True)
-    loss_name = "cross-entropy" if exp.task.kind == "classification" else "mean squared error"
-    st.caption(f"Loss: {loss_name}, averaged over the steps that count. Probe batch: {exp.config.train.probe_batch} fixed sequences.")
-    if math.isfinite(exp.steps_per_second) and exp.steps_per_second:
-        st.caption(f"Last training speed: {exp.steps_per_second:,.0f} steps per second.")
+# drawn when opened: its table is the first page's only st.dataframe, whose first use costs a new server half a second
+details = st.expander(
+    f"The model: {CELL_TITLES[exp.config.model.cell]}, {count_parameters(exp.trainer.structure):,} parameters",
+    key=MODEL_DETAILS,
+    on_change="rerun",
+)
+if details.open:
+    with details:
+        st.dataframe(parameter_table(exp.trainer.structure), width="stretch", hide_index=True)
+        loss_name = "cross-entropy" if exp.task.kind == "classification" else "mean squared error"
+        st.caption(f"Loss: {loss_name}, averaged over the steps that count. Probe batch: {exp.config.train.probe_batch} fixed sequences.")
+        if math.isfinite(exp.steps_per_second) and exp.steps_per_second:
+            st.caption(f"Last training speed: {exp.steps_per_second:,.0f} steps per second.")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tests.app.conftest import decode, plotly_figures
+from ui.keys import MODEL_DETAILS
 from ui.keys import config_widget as key
 from ui.state import TURNS
 
@@ -137,3 +138,14 @@ def test_out_of_range_text_settings_explain_themselves(app):
     assert "single character" in app.sidebar.error[0].value
     app.sidebar.text_area(key="paste_text").set_value("abracadabra " * 20).run()
     assert not app.sidebar.error and experiment(app).task.vocab[:3] == ["a", "b", "r"]
+
+
+def test_the_models_table_is_drawn_only_when_its_expander_is_opened(app):
+    """A first page without an st.dataframe spares a new server the half second of its first use."""
+    details = next(e for e in app.expander if e.label.startswith("The model: LSTM"))
+    assert not details.proto.expanded and not app.dataframe
+    app.session_state[MODEL_DETAILS] = True  # what opening it does: it reruns with the state set
+    app.run()
+    table = app.dataframe[0].value
+    assert table["parameter"].tolist()[:2] == ["rnn.weight_ih_l0", "rnn.weight_hh_l0"]
+    assert any(c.value.startswith("Loss: mean squared error") for c in app.caption)
