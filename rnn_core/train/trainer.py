@@ -36,6 +36,22 @@ _GLOBAL_RNG = threading.Lock()  # torch's global generator is shared by every se
 
 
 @contextmanager
+def flushing_denormals() -> Iterator[None]:
+    """Numbers below float32's normal range (under 1.2e-38) flushed to zero meanwhile, as GPUs do, in this thread.
+
+    On x86 each operation on such a denormal number takes a slow path. An S6 layer's state decays into them, which made
+    its training 20 % slower than the same arithmetic without them. The setting is the thread's own (x86's MXCSR
+    register), and is put back to the default after: left on, it changes what every later computation in that thread
+    sees (Hypothesis, for one, refuses to draw floats in a thread that flushes them).
+    """
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)
+
+
+@contextmanager
 def seeded(seed: int) -> Iterator[None]:
     """Run a block on torch's global generator seeded with ``seed``, then restore it; one thread at a time."""
     with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
@@ -142,20 +158,14 @@ class Trainer:
         return self.records.frame
 
     def run(self, steps: int) -> int:
-        """Train up to ``steps`` optimiser steps; returns how many were done (fewer if training diverged).
-
-        Numbers below float32's normal range (under 1.2e-38) are flushed to zero in the thread that trains, as GPUs do:
-        on x86 each operation on such a denormal number takes a slow path. An S6 layer's state decays into them, which
-        made its training 20 % slower than the same arithmetic without them. The setting belongs to the thread (x86's
-        MXCSR register), so it is made here, where the training runs, and stays for the snapshots that thread takes.
-        """
-        torch.set_flush_denormal(True)
+        """Train up to ``steps`` optimiser steps; returns how many were done (fewer if training diverged)."""
         done = 0
-        while done < steps and self.diverged is None:
-            if self._train_step():
-                done += 1
-                for observer in self.observers:
-                    observer.stepped(self)
+        with flushing_denormals():
+            while done < steps and self.diverged is None:
+                if self._train_step():
+                    done += 1
+                    for observer in self.observers:
+                        observer.stepped(self)
         return done
 
     def restore(self, state_dict: dict[str, Tensor], step: int, rows: list[list[float]]) -> None:
