@@ -56,6 +56,22 @@ def test_gradients_page_shows_both_gradient_profiles_and_the_eigenvalues(app):
     assert "‖∂L_τ/∂h_t‖ over training" in titles(app)
 
 
+def test_a_replayed_snapshot_measures_its_spectra_from_the_weights_it_kept(app):
+    """The snapshot at step 0, replayed after 110 steps: its ρ and eigenvalues are those of the untrained model, measured
+    when the page first reads them, at every one of the default LSTM's 40 steps."""
+    open_page(app, "pages/gradients.py")
+    exp = app.session_state["experiment"]
+    untrained = exp.snapshot_now()  # measured at once, at step 0
+    trained(app)
+    app.select_slider(key="grad_replay").set_value(0).run()
+    assert not app.exception
+    rho = next(f for f in plotly_figures(app) if f["layout"]["title"]["text"].startswith("Spectral radius"))
+    np.testing.assert_array_equal(decode(rho["data"][0]["y"]), untrained.jacobian_radius[0])
+    radius = max(np.abs(v).max() for v in untrained.eigenvalues.values())
+    assert f"Eigenvalues of W_hh (largest |λ| = {radius:.2f})" in titles(app)
+    assert not any("evenly spread steps" in c.value for c in app.caption)
+
+
 def test_gates_page_for_lstm_gru_and_cells_without_gates(app):
     open_page(app, "pages/gates.py")
     assert titles(app)[:2] == ["Input gate i_t: how much of the candidate to write", "Forget gate f_t: how much of c_{t-1} to keep"]
