@@ -138,13 +138,16 @@ def timed(fn, repeats: int = 1) -> float:
 
 def measure_training(name: str, config: ExperimentConfig, rounds: int = 10, block_seconds: float = 0.075) -> TrainingResult:
     """Steps per second of ours and of plain PyTorch in alternating rounds: medians, and the median of the rounds' ratios
-    (a neighbour's load on a shared machine slows both sides of a round alike). Each round ends with one snapshot.
+    (a neighbour's load on a shared machine slows both sides of a round alike). Each of ours' blocks follows one
+    snapshot, timed: what the snapshot leaves cold, ours pays, as in the app.
 
-    Ten rounds of 0.075 s a side give ratios as steady as seven of 0.2 s did (run to run, on a shared machine, they move
-    by a few hundredths either way) in 60 % of the time: short rounds pair the two sides closely in time, and many of
-    them outvote a burst of load. Snapshots spread over the rounds likewise outvote a burst better than a run of them
-    in one go. A model whose single step outlasts a block (the large one) gets three rounds of one step: its long
-    steps vary little, and three of its 4 s snapshots are enough.
+    The two sides take turns at going first (A B, then B A): the side that runs second in a round ran up to 3 % faster
+    or slower than it would first, depending on the configuration. Ten rounds of 0.075 s a side give ratios as steady
+    as seven of 0.2 s did (run to run, on a shared machine, they move by a few hundredths either way) in 60 % of the
+    time: short rounds pair the two sides closely in time, and many of them outvote a burst of load. Snapshots spread
+    over the rounds likewise outvote a burst better than a run of them in one go. A model whose single step outlasts a
+    block (the large one) gets three rounds of one step: its long steps vary little, and three of its snapshots are
+    enough.
     """
     probe_every = config.train.probe_every
     timing = config.with_changes(train={"probe_every": NO_PROBES})
@@ -154,10 +157,13 @@ def measure_training(name: str, config: ExperimentConfig, rounds: int = 10, bloc
     timed(plain.step, 3)
     repeats = max(1, round(block_seconds / one_step))
     ours_times, plain_times, snapshots = [], [], []
-    for _ in range(rounds if repeats > 1 else 3):
+    for i in range(rounds if repeats > 1 else 3):
+        if i % 2:  # every other round plain goes first: whichever side runs second in a round gains or loses by it
+            plain_times.append(timed(plain.step, repeats))
+        snapshots.append(timed(lambda: kept.take(ours)))  # just before ours' block: what it leaves cold, ours pays
         ours_times.append(timed(lambda: ours.run(1), repeats))
-        plain_times.append(timed(plain.step, repeats))
-        snapshots.append(timed(lambda: kept.take(ours)))  # before the next round's ours: if it leaves caches cold, ours pays
+        if not i % 2:
+            plain_times.append(timed(plain.step, repeats))
     snapshot = statistics.median(snapshots)
     per_snapshot = snapshot / probe_every
     return TrainingResult(
