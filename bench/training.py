@@ -146,8 +146,11 @@ def measure_training(name: str, config: ExperimentConfig, rounds: int = 10, bloc
     as seven of 0.2 s did (run to run, on a shared machine, they move by a few hundredths either way) in 60 % of the
     time: short rounds pair the two sides closely in time, and many of them outvote a burst of load. Snapshots spread
     over the rounds likewise outvote a burst better than a run of them in one go. A model whose single step outlasts a
-    block (the large one) gets three rounds of one step: its long steps vary little, and three of its snapshots are
-    enough.
+    block (the large one) gets four rounds of one step, two each way round: its long steps vary little.
+
+    Plain PyTorch runs as a student's loop would, without flushing denormal numbers to zero; ours flushes them while
+    it trains (rnn_core.train.trainer.flushing_denormals): where a state decays into them (the S6 layer), part of the
+    difference is that arithmetic.
     """
     probe_every = config.train.probe_every
     timing = config.with_changes(train={"probe_every": NO_PROBES})
@@ -157,7 +160,7 @@ def measure_training(name: str, config: ExperimentConfig, rounds: int = 10, bloc
     timed(plain.step, 3)
     repeats = max(1, round(block_seconds / one_step))
     ours_times, plain_times, snapshots = [], [], []
-    for i in range(rounds if repeats > 1 else 3):
+    for i in range(rounds if repeats > 1 else 4):
         if i % 2:  # every other round plain goes first: whichever side runs second in a round gains or loses by it
             plain_times.append(timed(plain.step, repeats))
         snapshots.append(timed(lambda: kept.take(ours)))  # just before ours' block: what it leaves cold, ours pays

@@ -17,7 +17,7 @@ from rnn_core.data.tasks import make_task
 from rnn_core.inspect import probes
 from rnn_core.inspect.generate import sample_text, top_k_next
 from rnn_core.inspect.probes import Snapshots, SnapshotStore, snapshots_of, take_snapshot
-from rnn_core.inspect.spectra import DeferredSpectra, MeasuredSpectra, WeightBlock, jacobian_steps
+from rnn_core.inspect.spectra import DEFERRED_COST, MeasuredSpectra, WeightBlock, WeightSpectra, jacobian_steps
 from rnn_core.train.losses import task_loss
 from rnn_core.train.trainer import Trainer
 
@@ -150,6 +150,7 @@ def test_big_models_measure_the_step_jacobian_at_evenly_spread_steps(monkeypatch
     assert jacobian_steps(200, 512, 2).tolist() == [0, 15, 31, 46, 61, 77, 92, 107, 122, 138, 153, 168, 184, 199]
     assert jacobian_steps(200, 4096, 4).tolist() == [0, 199]  # never fewer than the first and the last
     monkeypatch.setattr(probes, "KEPT_JACOBIAN_BUDGET", 4 * 5**3)  # a tiny budget: 4 of the 8 steps of a 5-unit RNN
+    monkeypatch.setattr(probes, "DEFERRED_COST", 0)  # measured at once, within that budget
     t = make(TaskConfig(name="sine", seq_len=8), ModelConfig(cell="rnn_tanh", hidden_size=5), probe_batch=2)
     snap = snapshots_of(t).latest
     measured = np.flatnonzero(~np.isnan(snap.jacobian_radius[0]))
@@ -161,23 +162,42 @@ def test_big_models_measure_the_step_jacobian_at_evenly_spread_steps(monkeypatch
         assert snap.jacobian_radius[0, step] == pytest.approx(radius, rel=1e-4)
 
 
-def test_kept_snapshots_leave_their_spectra_to_the_first_reader_and_measure_what_a_snapshot_now_does():
+@pytest.mark.parametrize(
+    "model",
+    [
+        ModelConfig(cell="lstm"),  # the default model
+        ModelConfig(cell="gru", hidden_size=6, num_layers=2, bidirectional=True),  # b_hn, a reverse direction, layer 2
+        ModelConfig(cell="rnn_tanh", hidden_size=5, num_layers=2),
+    ],
+    ids=["lstm", "gru-2-layers-bidirectional", "rnn-2-layers"],
+)
+def test_kept_snapshots_leave_cheap_spectra_to_the_first_reader_who_gets_what_a_snapshot_now_measures(model):
     """Training waits for a kept snapshot, which few views ever show: its eigendecompositions wait for the view that
     reads them, from the weights as they were then. Read after more training and after crossing a pipe (pickled, as
-    from a training process), they are the numbers a snapshot taken at that step measures at once."""
-    t = make(TaskConfig(name="sine"), ModelConfig(cell="lstm"))
+    from a training process), they are the numbers a snapshot taken at that step measures at once, at every step."""
+    task = TaskConfig(name="adding" if model.bidirectional else "sine", seq_len=12)
+    t = make(task, model)
     kept = snapshots_of(t).latest
-    assert isinstance(kept.spectra, DeferredSpectra) and not {"eigenvalues", "jacobian_radius"} & set(vars(kept.spectra))
+    assert isinstance(kept.spectra, WeightSpectra) and kept.spectra.cost <= DEFERRED_COST
+    assert not {"eigenvalues", "jacobian_radius"} & set(vars(kept.spectra))  # nothing measured yet
     now = take_snapshot(t.model, t.task, t.probe, t.step)
     assert isinstance(now.spectra, MeasuredSpectra)
     t.run(20)  # the weights move on; the kept snapshot keeps its own copy
     crossed = pickle.loads(pickle.dumps(kept))
-    assert np.isfinite(crossed.jacobian_radius).all()  # the default LSTM: every one of its 40 steps
+    assert np.isfinite(crossed.jacobian_radius).all()
     np.testing.assert_array_equal(crossed.jacobian_radius, now.jacobian_radius)
     assert crossed.eigenvalues.keys() == now.eigenvalues.keys()
     for block, values in now.eigenvalues.items():
         np.testing.assert_array_equal(crossed.eigenvalues[block], values)
-    assert kept.nbytes > sum(w.nbytes for w, _ in kept.spectra.weights) > 0  # the copies count against the store's bound
+    copies = sum(a.nbytes for pair in crossed.spectra.weights for a in pair if a is not None)
+    assert crossed.spectra.nbytes == copies + now.spectra.nbytes  # the store's bound counts what reading will hold
+
+
+def test_a_kept_snapshot_too_costly_to_leave_for_later_is_measured_at_once_within_the_kept_budget(monkeypatch):
+    monkeypatch.setattr(probes, "DEFERRED_COST", 100)  # below any model's: nothing is deferred
+    t = make(TaskConfig(name="sine", seq_len=8), ModelConfig(cell="rnn_tanh", hidden_size=5))
+    kept = snapshots_of(t).latest
+    assert isinstance(kept.spectra, MeasuredSpectra) and np.isfinite(kept.jacobian_radius).all()
 
 
 def test_gated_cells_report_eigenvalues_per_gate_block():

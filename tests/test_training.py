@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from torch.testing import assert_close
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
 from rnn_core.data.tasks import TASK_CLASSES, make_task
 from rnn_core.inspect.probes import Snapshots, snapshots_of
-from rnn_core.train.trainer import HISTORY_COLUMNS, Trainer
+from rnn_core.train.trainer import HISTORY_COLUMNS, Trainer, flushing, flushing_denormals
 
 NO_PROBES = {"probe_every": 100_000}
 
@@ -317,21 +318,29 @@ def test_building_a_run_does_not_import_torch_dynamo_and_its_first_step_does():
     assert out.split() == ["False", "True"]
 
 
-def test_training_flushes_denormal_numbers_to_zero_and_puts_the_thread_back_after():
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="flushing denormals is x86's MXCSR setting")
+def test_training_flushes_denormal_numbers_to_zero_and_puts_the_thread_back_as_it_was():
     """An S6 layer's state decays below float32's normal range, where every x86 operation takes a slow path: while it
-    trains (its observers included), the thread flushes such numbers to zero; after, it computes as before."""
+    trains (its observers included), the thread flushes such numbers to zero; after, even after an error, it computes
+    as it did before, flushing or not."""
     tiny = torch.tensor([1e-39])  # a denormal float32
+    seen = []
 
     class Watch:
-        seen: list[float] = []
-
         def stepped(self, trainer) -> None:
-            self.seen.append(float(tiny * 1.0))
+            seen.append(float(tiny * 1.0))
 
-    watch = Watch()
     trainer = Trainer(ExperimentConfig(model=ModelConfig(cell="s6", hidden_size=4)), make_task(TaskConfig(name="sine", seq_len=8)))
-    trainer.observers.append(watch)
-    assert float(tiny * 1.0) == pytest.approx(1e-39, rel=1e-3)
+    trainer.observers.append(Watch())
+    assert not flushing() and float(tiny * 1.0) == pytest.approx(1e-39, rel=1e-3)
     trainer.run(2)
-    assert watch.seen == [0.0, 0.0]
-    assert float(tiny * 1.0) == pytest.approx(1e-39, rel=1e-3)
+    assert seen == [0.0, 0.0] and not flushing() and float(tiny * 1.0) == pytest.approx(1e-39, rel=1e-3)
+    with pytest.raises(RuntimeError, match="an observer failed"), flushing_denormals():
+        raise RuntimeError("an observer failed")
+    assert not flushing()
+    torch.set_flush_denormal(True)  # a notebook that flushes already keeps doing so
+    try:
+        trainer.run(1)
+        assert flushing()
+    finally:
+        torch.set_flush_denormal(False)

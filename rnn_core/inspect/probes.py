@@ -5,7 +5,7 @@ exploding, eigenvalues of W_hh and the step Jacobian's spectral radius (measured
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -14,13 +14,13 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnn_core.inspect.spectra import (
+    DEFERRED_COST,
     JACOBIAN_BUDGET,
     KEPT_JACOBIAN_BUDGET,
-    DeferredSpectra,
     MeasuredSpectra,
     WeightBlock,
-    jacobian_radius,
-    weight_eigenvalues,
+    WeightSpectra,
+    linear_spectra,
 )
 from rnn_core.train.losses import task_loss
 
@@ -45,7 +45,7 @@ class ProbeSnapshot:
     grad_norm_last: np.ndarray  # (LD, T) ‖∂L_τ/∂h_t‖ for the loss at step τ = loss_step alone
     loss_step: int
     input_sensitivity: np.ndarray  # (T,) ‖∂ŷ_τ/∂x_t‖ over batch and input features
-    spectra: MeasuredSpectra | DeferredSpectra  # the eigenvalues and the step Jacobian's radius, measured now or when read
+    spectra: MeasuredSpectra | WeightSpectra  # the eigenvalues and the step Jacobian's radius, measured now or when read
 
     @property
     def eigenvalues(self) -> dict[WeightBlock, np.ndarray]:
@@ -141,8 +141,8 @@ def snapshots_of(trainer) -> Snapshots:
 def take_snapshot(model, task, batch, step: int, jacobian_budget: float = JACOBIAN_BUDGET, defer_spectra: bool = False) -> ProbeSnapshot:
     """Record the model's recurrent layers step by step on ``batch`` and measure everything the views show; the step
     Jacobian's spectral radius at the steps ``jacobian_budget`` affords (:func:`jacobian_steps`). With
-    ``defer_spectra``, a cell that reads its state leaves its eigendecompositions to the first reader
-    (:class:`DeferredSpectra`); a linear recurrence's spectra cost no eigendecomposition and are measured at once.
+    ``defer_spectra`` (a snapshot kept while training), a cell that reads its state and whose whole spectra cost at
+    most ``DEFERRED_COST`` leaves them to their first reader, who measures every step (:class:`WeightSpectra`).
 
     Three gradients are wanted: of the whole loss L and of the loss L_τ at step τ with respect to every h_t, and of
     the score at τ with respect to every input. Three backward passes through the step-by-step graph would cost
@@ -174,10 +174,10 @@ def take_snapshot(model, task, batch, step: int, jacobian_budget: float = JACOBI
 
     hidden, cell = first_copy(rec.hidden), None if rec.cell is None else first_copy(rec.cell)
     gates = {g: first_copy(v) for g, v in rec.gates.items()}
-    if defer_spectra and twin.facts.reads_state:
-        spectra = DeferredSpectra.of(twin, model.cell, hidden, cell, gates, jacobian_budget)
+    if twin.facts.reads_state:
+        spectra = _weight_spectra(twin, model.cell, hidden, cell, gates, jacobian_budget, defer_spectra)
     else:
-        spectra = MeasuredSpectra(weight_eigenvalues(twin, model.cell), jacobian_radius(twin, rec, jacobian_budget))
+        spectra = linear_spectra(twin, rec)
     return ProbeSnapshot(
         step=step,
         loss=loss.item(),
@@ -194,6 +194,15 @@ def take_snapshot(model, task, batch, step: int, jacobian_budget: float = JACOBI
         input_sensitivity=torch.linalg.vector_norm(x_grad[2 * B :], dim=(0, 2)).numpy(),
         spectra=spectra,
     )
+
+
+def _weight_spectra(twin, cell_name: str, hidden, cell, gates, budget: float, defer: bool):
+    """A state-reading cell's spectra: left to their first reader (every step) when deferring is asked and they are
+    cheap enough, else measured now within ``budget``."""
+    spectra = WeightSpectra.of(twin, cell_name, hidden, cell, gates, budget)
+    if defer and spectra.cost <= DEFERRED_COST:
+        return replace(spectra, budget=DEFERRED_COST)
+    return spectra.measured()
 
 
 _TWINS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its twin; an entry goes with its model

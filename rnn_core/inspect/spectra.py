@@ -1,8 +1,12 @@
 """The spectra a probe snapshot keeps: the eigenvalues of every square block of W_hh, and the spectral radius of the
 step Jacobian ∂s_t/∂s_{t−1} along the first probe sequence (rnn_core.nn.jacobians), within a budget of work, since
-eigendecompositions are most of a snapshot's cost. A snapshot taken for the page that shows them measures them at
-once (:class:`MeasuredSpectra`); one kept while training leaves them to the view that first reads them
-(:class:`DeferredSpectra`)."""
+eigendecompositions are most of a snapshot's cost.
+
+A cell that reads its state (RNN, GRU, LSTM) keeps a copy of each W_hh and b_hh beside the snapshot's own states and
+gates (:class:`WeightSpectra`), from which the spectra are measured: at once, or, for a snapshot kept while training
+whose spectra are cheap enough, by the view that first reads them. A linear recurrence's are measured at once
+(:func:`linear_spectra`): its step Jacobian is diagonal and needs no eigendecomposition.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +23,11 @@ from rnn_core.nn.cell_facts import CELLS
 from rnn_core.nn.jacobians import recorded_step_diagonals, recurrent_weights, sequence_step_jacobians
 
 JACOBIAN_BUDGET = 4e9  # S³ summed over the step Jacobians a snapshot decomposes: about 2 s on one core
-# ... for a snapshot kept while training, measured when a view replays it (the server waits for it, once per snapshot):
-# every step of the default LSTM or of any model up to 64 units (about 20 ms), evenly spread steps of larger ones
-KEPT_JACOBIAN_BUDGET = 2e8
+KEPT_JACOBIAN_BUDGET = 2.5e6  # ... for a snapshot kept while training and measured at once, which training waits for
+# A kept snapshot whose whole spectra cost at most this (every step's Jacobian and every W_hh block, Σ S³) leaves them
+# to the view that first reads them, on the server, once: about 10 ms. The default LSTM's cost 1.1e7 (40 steps of a
+# 64 × 64 Jacobian); larger models are measured at once within KEPT_JACOBIAN_BUDGET.
+DEFERRED_COST = 2e7
 
 
 class WeightBlock(NamedTuple):
@@ -39,30 +45,6 @@ class WeightBlock(NamedTuple):
         return f"{name}:{self.gate}" if self.gate else name
 
 
-def weight_eigenvalues(twin: nn.Module, cell: str) -> dict[WeightBlock, np.ndarray]:
-    """Eigenvalues of every W_hh, per gate block for gated cells (their W_hh is not square); the LRU's λ, the
-    eigenvalues of its step diag(λ); none for the other cells without W_hh (their diagonal step changes with x_t:
-    its spectral radius says all)."""
-    out = {}
-    if twin.mode == "LRU":  # its step is diag(λ): λ are the eigenvalues
-        for k in range(twin.num_layers * twin.num_directions):
-            out[WeightBlock(k // twin.num_directions, k % twin.num_directions == 1, "")] = twin.eigenvalues(k).detach().numpy()
-        return out
-    if not CELLS[cell].reads_state:
-        return out
-    return block_eigenvalues([w_hh for w_hh, _ in recurrent_weights(twin)], cell, twin.num_directions)
-
-
-def block_eigenvalues(w_hh: list[Tensor], cell: str, directions: int) -> dict[WeightBlock, np.ndarray]:
-    """The eigenvalues of every square block of each layer-direction's W_hh (one H×H block per gate of a gated cell)."""
-    blocks, out = CELLS[cell].gate_names or ("",), {}
-    for k, weight in enumerate(w_hh):
-        H = weight.size(1)
-        values = eigenvalues(weight.double().view(len(blocks), H, H)).numpy()  # all blocks in one call
-        out |= {WeightBlock(k // directions, k % directions == 1, gate): v for gate, v in zip(blocks, values)}
-    return out
-
-
 def jacobian_steps(seq_len: int, state_size: int, layer_directions: int, budget: float = JACOBIAN_BUDGET) -> np.ndarray:
     """The time steps whose step Jacobian a snapshot measures: all of them, unless that costs too much.
 
@@ -75,34 +57,12 @@ def jacobian_steps(seq_len: int, state_size: int, layer_directions: int, budget:
     return np.unique(np.linspace(0, seq_len - 1, max(affordable, 2)).round().astype(int))
 
 
-def jacobian_radius(twin: nn.Module, rec, budget: float) -> np.ndarray:
-    """Spectral radius of the step Jacobian ∂s_t/∂s_{t-1} along the first probe sequence, per layer-direction, at the
-    steps :func:`jacobian_steps` affords (NaN at the others)."""
-    if not twin.facts.reads_state:  # a linear recurrence: diagonal, its radius the largest |a_t|, cheap at every step
-        T = rec.hidden.size(2)
-        return torch.stack([d.abs().amax(dim=-1) for d in recorded_step_diagonals(twin, rec, torch.arange(T))]).numpy()
-    cell = None if rec.cell is None else rec.cell[:, 0]
-    gates = {g: v[:, 0] for g, v in rec.gates.items()}
-    return radius_along(twin.mode, twin.num_directions, recurrent_weights(twin), rec.hidden[:, 0], cell, gates, budget)
-
-
-def radius_along(mode: str, directions: int, weights: list, hidden: Tensor, cell: Tensor | None, gates: dict, budget: float) -> np.ndarray:
-    """The same for a cell that reads its state (RNN, GRU, LSTM), from plain tensors: ``(W_hh, b_hh)`` per
-    layer-direction, one sequence's states and gates ``(LD, T, H)``."""
-    LD, T, H = hidden.shape
-    steps = torch.from_numpy(jacobian_steps(T, H if cell is None else 2 * H, LD, budget))
-    radii = torch.full((LD, T), torch.nan)
-    jacobians = sequence_step_jacobians(mode, directions, weights, hidden, cell, gates, steps)  # float32 for torch's eigvals:
-    radii[:, steps] = torch.stack([eigenvalues(jac).abs().amax(dim=-1) for jac in jacobians])  # the cheapest exact way measured
-    return radii.numpy()
-
-
 @dataclass(frozen=True)
 class MeasuredSpectra:
     """Spectra measured as the snapshot was taken."""
 
     eigenvalues: dict[WeightBlock, np.ndarray]  # each square block of each W_hh -> its complex eigenvalues
-    jacobian_radius: np.ndarray  # (LD, T)
+    jacobian_radius: np.ndarray  # (LD, T), NaN at the steps not measured
 
     @property
     def nbytes(self) -> int:
@@ -110,13 +70,13 @@ class MeasuredSpectra:
 
 
 @dataclass(frozen=True)
-class DeferredSpectra:
-    """Spectra measured when first read, from a copy of every W_hh and b_hh as they were and the snapshot's own states
-    and gates: the same numbers :class:`MeasuredSpectra` would hold.
+class WeightSpectra:
+    """A state-reading cell's spectra, measured from a copy of each W_hh and b_hh as they were and the snapshot's own
+    states and gates (the first probe sequence), on first read; the same numbers whenever they are read.
 
-    A snapshot kept while training is taken every ``probe_every`` steps and training waits for it, but it is shown only
-    if a student replays that step on the Gradients page. Its eigendecompositions were 40 % of the default LSTM's
-    snapshot; deferred, they cost the weights' copy (16 KB for the default LSTM) instead.
+    A snapshot kept while training is taken every ``probe_every`` steps, and training waits for it, but it is shown
+    only if a student replays that step on the Gradients page: left for that moment, its eigendecompositions (40 % of
+    the default LSTM's snapshot) cost the training process a copy of the weights (16 KB) instead.
     """
 
     mode: str
@@ -126,30 +86,71 @@ class DeferredSpectra:
     hidden: np.ndarray  # (LD, B, T, H), the snapshot's own array: the first sequence is read
     cell_state: np.ndarray | None  # (LD, B, T, H), LSTM only
     gates: dict[str, np.ndarray]  # each (LD, B, T, H)
-    budget: float
+    budget: float  # of the step Jacobians' eigendecompositions (jacobian_steps)
 
     @classmethod
     def of(cls, twin: nn.Module, cell: str, hidden: np.ndarray, cell_state: np.ndarray | None, gates: dict, budget: float):
         weights = tuple((w.clone().numpy(), None if b is None else b.clone().numpy()) for w, b in recurrent_weights(twin))
         return cls(twin.mode, cell, twin.num_directions, weights, hidden, cell_state, gates, budget)
 
+    @property
+    def cost(self) -> float:
+        """Σ S³ of every eigendecomposition the spectra would take with every step measured: the Jacobians' and the
+        W_hh blocks'."""
+        LD, _, T, H = self.hidden.shape
+        S = H if self.cell_state is None else 2 * H
+        return LD * (T * S**3 + self._blocks * H**3)
+
     @cached_property
     def eigenvalues(self) -> dict[WeightBlock, np.ndarray]:
-        return block_eigenvalues([torch.from_numpy(w) for w, _ in self.weights], self.cell, self.directions)
+        """The eigenvalues of every square block of each layer-direction's W_hh (one H×H block per gate)."""
+        blocks, out = CELLS[self.cell].gate_names or ("",), {}
+        for k, (weight, _) in enumerate(self.weights):
+            H = weight.shape[1]
+            values = eigenvalues(torch.from_numpy(weight).double().view(len(blocks), H, H)).numpy()  # all blocks at once
+            out |= {WeightBlock(k // self.directions, k % self.directions == 1, gate): v for gate, v in zip(blocks, values)}
+        return out
 
     @cached_property
     def jacobian_radius(self) -> np.ndarray:
-        weights = [(torch.from_numpy(w), None if b is None else torch.from_numpy(b)) for w, b in self.weights]
+        """(LD, T) the step Jacobian's spectral radius along the first sequence, at the steps the budget affords."""
+        LD, _, T, H = self.hidden.shape
         cell = None if self.cell_state is None else torch.from_numpy(self.cell_state[:, 0])
+        steps = torch.from_numpy(jacobian_steps(T, H if cell is None else 2 * H, LD, self.budget))
+        weights = [(torch.from_numpy(w), None if b is None else torch.from_numpy(b)) for w, b in self.weights]
         gates = {g: torch.from_numpy(v[:, 0]) for g, v in self.gates.items()}
-        return radius_along(self.mode, self.directions, weights, torch.from_numpy(self.hidden[:, 0]), cell, gates, self.budget)
+        jacobians = sequence_step_jacobians(self.mode, self.directions, weights, torch.from_numpy(self.hidden[:, 0]), cell, gates, steps)
+        radii = torch.full((LD, T), torch.nan)
+        radii[:, steps] = torch.stack([eigenvalues(jac).abs().amax(dim=-1) for jac in jacobians])  # float32: the cheapest exact way
+        return radii.numpy()
+
+    def measured(self) -> MeasuredSpectra:
+        """Measured now, without the weights' copy."""
+        return MeasuredSpectra(self.eigenvalues, self.jacobian_radius)
 
     @property
     def nbytes(self) -> int:
         """The weights' copies (the states are the snapshot's own), and what the spectra will hold once measured."""
         weights = sum(a.nbytes for pair in self.weights for a in pair if a is not None)
         LD, _, T, H = self.hidden.shape
-        return weights + LD * T * 4 + LD * len(CELLS[self.cell].gate_names or ("",)) * H * 16
+        return weights + LD * T * 4 + LD * self._blocks * H * 16
+
+    @property
+    def _blocks(self) -> int:
+        return len(CELLS[self.cell].gate_names or ("",))
+
+
+def linear_spectra(twin: nn.Module, rec) -> MeasuredSpectra:
+    """A linear recurrence's: its step Jacobian is diag(a_t), whose spectral radius is the largest |a_t| at every step;
+    the LRU's step diag(λ) has λ for eigenvalues; the other linear cells have no W_hh, so no eigenvalues (their
+    diagonal step changes with x_t: its radius says all)."""
+    T = rec.hidden.size(2)
+    radius = torch.stack([d.abs().amax(dim=-1) for d in recorded_step_diagonals(twin, rec, torch.arange(T))]).numpy()
+    values = {}
+    if twin.mode == "LRU":
+        for k in range(twin.num_layers * twin.num_directions):
+            values[WeightBlock(k // twin.num_directions, k % twin.num_directions == 1, "")] = twin.eigenvalues(k).detach().numpy()
+    return MeasuredSpectra(values, radius)
 
 
 def eigenvalues(matrices: Tensor) -> Tensor:

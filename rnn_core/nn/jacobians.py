@@ -10,17 +10,6 @@ from torch import Tensor, nn
 from rnn_core.nn.recording import Recording
 
 
-def recorded_step_jacobians(layer: nn.Module, rec: Recording, steps: Tensor) -> list[Tensor]:
-    """The step Jacobians at ``steps`` of the first sequence of ``rec`` (a recording of ``layer``), one ``(N, S, S)``
-    batch per layer-direction (k as in Recording.row).
-
-    s is h for RNN and GRU, and (h, c) together for the LSTM, whose cell path is the one that can keep gradients alive.
-    """
-    cell = None if rec.cell is None else rec.cell[:, 0]
-    gates = {g: v[:, 0] for g, v in rec.gates.items()}
-    return sequence_step_jacobians(layer.mode, layer.num_directions, recurrent_weights(layer), rec.hidden[:, 0], cell, gates, steps)
-
-
 def recurrent_weights(layer: nn.Module) -> list[tuple[Tensor, Tensor | None]]:
     """``(W_hh, b_hh)`` of every layer-direction, detached (b_hh None without ``bias``): what a step Jacobian reads."""
     weights = []
@@ -33,8 +22,12 @@ def recurrent_weights(layer: nn.Module) -> list[tuple[Tensor, Tensor | None]]:
 def sequence_step_jacobians(
     mode: str, directions: int, weights: list[tuple[Tensor, Tensor | None]], hidden: Tensor, cell: Tensor | None, gates: dict, steps: Tensor
 ) -> list[Tensor]:
-    """The same from plain tensors, as a snapshot keeps them: ``(W_hh, b_hh)`` per layer-direction, and one sequence's
-    states and gates, each ``(LD, T, H)``."""
+    """The step Jacobians ∂s_t/∂s_{t−1} at ``steps`` of one sequence, one ``(N, S, S)`` batch per layer-direction, from
+    ``(W_hh, b_hh)`` per layer-direction (:func:`recurrent_weights`) and the sequence's states and gates as a recording
+    keeps them, each ``(LD, T, H)``.
+
+    s is h for RNN and GRU, and (h, c) together for the LSTM, whose cell path is the one that can keep gradients alive.
+    """
     H = hidden.size(-1)
     jacobians = []
     for k, (w_hh, b_hh) in enumerate(weights):
@@ -71,7 +64,7 @@ def recorded_step_diagonals(layer: nn.Module, rec: Recording, steps: Tensor) -> 
             a = -torch.exp(layer.direction_parameters(k)["A_log"].detach())  # (H, N)
             diagonals.append(torch.exp(gates["selection"].unsqueeze(-1) * a).flatten(-2))
         else:
-            raise ValueError(f"the step Jacobian of mode {layer.mode!r} is not diagonal: use recorded_step_jacobians")
+            raise ValueError(f"the step Jacobian of mode {layer.mode!r} is not diagonal: use sequence_step_jacobians")
     return diagonals
 
 

@@ -136,7 +136,7 @@ def gate_histograms(gates: dict[str, np.ndarray], title: str) -> dict:
         counts, _ = np.histogram(np.clip(np.asarray(values).ravel(), 0, 1), bins=GATE_BINS)
         percent = 100 * counts / max(counts.sum(), 1)
         trace = {"type": "bar", "x": typed(centres), "y": typed(percent), "width": float(GATE_BINS[1] - GATE_BINS[0]), "name": name}
-        trace |= {"opacity": 0.6, "hovertemplate": "%{x:.3f} ± 0.025: %{y:.1f} %<extra>" + name + "</extra>"}
+        trace |= {"opacity": 0.6, "hovertemplate": f"%{{x:.3f}} ± {trace['width'] / 2:g}: %{{y:.1f}} %<extra>{name}</extra>"}
         traces.append(trace)
     return figure(
         title,
