@@ -149,7 +149,7 @@ def measure_training(name: str, config: ExperimentConfig, rounds: int = 10, bloc
     block (the large one) gets four rounds of one step, two each way round: its long steps vary little.
 
     Plain PyTorch runs as a student's loop would, without flushing denormal numbers to zero; ours flushes them while
-    it trains (rnn_core.train.trainer.flushing_denormals): where a state decays into them (the S6 layer), part of the
+    it trains (rnn_core.train.denormals.flushing_denormals): where a state decays into them (the S6 layer), part of the
     difference is that arithmetic.
     """
     probe_every = config.train.probe_every

@@ -15,7 +15,8 @@ from torch.testing import assert_close
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
 from rnn_core.data.tasks import TASK_CLASSES, make_task
 from rnn_core.inspect.probes import Snapshots, snapshots_of
-from rnn_core.train.trainer import HISTORY_COLUMNS, Trainer, flushing, flushing_denormals
+from rnn_core.train.denormals import flushing, flushing_denormals
+from rnn_core.train.trainer import HISTORY_COLUMNS, Trainer
 
 NO_PROBES = {"probe_every": 100_000}
 
