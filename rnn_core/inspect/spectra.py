@@ -99,12 +99,12 @@ class WeightSpectra:
         W_hh blocks'."""
         LD, _, T, H = self.hidden.shape
         S = H if self.cell_state is None else 2 * H
-        return LD * (T * S**3 + self._blocks * H**3)
+        return LD * (T * S**3 + len(self._blocks) * H**3)
 
     @cached_property
     def eigenvalues(self) -> dict[WeightBlock, np.ndarray]:
         """The eigenvalues of every square block of each layer-direction's W_hh (one H×H block per gate)."""
-        blocks, out = CELLS[self.cell].gate_names or ("",), {}
+        blocks, out = self._blocks, {}
         for k, (weight, _) in enumerate(self.weights):
             H = weight.shape[1]
             values = eigenvalues(torch.from_numpy(weight).double().view(len(blocks), H, H)).numpy()  # all blocks at once
@@ -133,11 +133,12 @@ class WeightSpectra:
         """The weights' copies (the states are the snapshot's own), and what the spectra will hold once measured."""
         weights = sum(a.nbytes for pair in self.weights for a in pair if a is not None)
         LD, _, T, H = self.hidden.shape
-        return weights + LD * T * 4 + LD * self._blocks * H * 16
+        return weights + LD * T * 4 + LD * len(self._blocks) * H * 16
 
     @property
-    def _blocks(self) -> int:
-        return len(CELLS[self.cell].gate_names or ("",))
+    def _blocks(self) -> tuple[str, ...]:
+        """The square blocks of each W_hh: one per gate of a gated cell, the whole matrix ("") of a plain RNN."""
+        return CELLS[self.cell].gate_names or ("",)
 
 
 def linear_spectra(twin: nn.Module, rec) -> MeasuredSpectra:
