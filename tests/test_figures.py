@@ -214,3 +214,24 @@ def test_gate_histograms_send_counted_bins_as_percentages():
     expected[[0, 5, 10, 19]] = [30, 10, 20, 40]  # 0, 0.01, 0.04 | 0.26 | 0.5, 0.52 | 0.97, 0.99, 1, 1 (1 is in the last bin)
     np.testing.assert_allclose(percent, expected)
     assert len(json.dumps(spec)) < 3000  # twenty bars, whatever the number of values
+
+
+def test_margins_hold_what_each_side_carries_before_plotly_draws():
+    """The margins are set from the spec (Plotly would widen them after a first drawing, and draw again): the axes' labels
+    on every chart, a colour bar's title, a legend's rows under the plot or its names beside it, a subtitle, named rows."""
+    plain = figures.gradient_norm_chart(np.ones(5), "Gradient")["layout"]["margin"]
+    assert plain == {"l": 90, "r": 30, "t": 60, "b": 60}
+    assert figures.gradient_norm_chart(np.zeros(5), "Gradient")["layout"]["margin"]["t"] == 90  # the subtitle's line
+    heatmap = figures.state_heatmap(np.zeros((4, 3)), "h", "h")["layout"]["margin"]
+    assert heatmap["r"] == 115  # a colour bar with a one-letter title: the bar and its tick labels
+    long_title = figures.over_training_heatmap([0, 10], np.ones((2, 4)), "g", "‖∂L_τ/∂h_t‖")["layout"]["margin"]
+    assert long_title["r"] == round(30 + len("log₁₀ ‖∂L_τ/∂h_t‖") * 0.55 * 16 + 20)  # its title is wider than the bar
+    two = figures.loss_curve(np.arange(3), np.ones(3), np.arange(3), np.ones(3))["layout"]["margin"]
+    assert two["b"] == 110  # "training batch" and "probe batch" share one row under the plot
+    many = {f"run number {i} with a long label": (np.arange(3), np.ones(3)) for i in range(3)}
+    beside = figures.overlay_lines(many, "Runs", "step", "loss")["layout"]["margin"]
+    assert beside["b"] == 60 and beside["r"] == round(70 + len("run number 0 with a long label") * 0.55 * 16)
+    unrolled = figures.unrolled_diagram(2, True, 4, 3, 5, 2)["layout"]["margin"]
+    assert unrolled["l"] == round(40 + len("output ŷ_t (2, from 10)") * 0.55 * 16)
+    kept = figures.io_mode_diagram("t", [{"input": "x", "state": "h", "output": "y"}])["layout"]["margin"]
+    assert kept == {"l": 70, "r": 10, "t": 50, "b": 10}  # a margin the builder chose stays

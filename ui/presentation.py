@@ -6,6 +6,8 @@ import streamlit as st
 
 from ui.keys import PRESENTING
 
+# the type grows by a quarter, the margins that hold it a little more; below, the x axis's two rows and a legend's
+PROJECTED_MARGIN = {"l": 1.3, "r": 1.3, "t": 1.3, "b": 1.55}
 FIGURE_HEIGHT = 600  # charts the same height (as wide as their column), so screenshots of two runs line up
 PAGE_STYLE = """
 <style>
@@ -47,6 +49,8 @@ def for_projection(spec: dict) -> dict:
     layout["title"] = {**layout.get("title", {}), "font": {**layout.get("title", {}).get("font", {}), "size": 24}}
     layout["legend"] = {**layout.get("legend", {}), "font": {**layout.get("legend", {}).get("font", {}), "size": 20}}
     layout["height"] = FIGURE_HEIGHT if layout.get("height") is None else layout["height"] * 1.3
+    if "margin" in layout:  # room for the bigger labels, so that Plotly need not widen it after a first drawing
+        layout["margin"] = {side: round(px * PROJECTED_MARGIN.get(side, 1)) for side, px in layout["margin"].items()}
     data = []
     for trace in spec["data"]:
         if trace.get("type") == "scatter":

@@ -24,16 +24,14 @@ def gradient_norm_chart(norms: np.ndarray, title: str, value_label: str = "â€–âˆ
         "line": {"width": 3},
         "hovertemplate": "t=%{x}<br>" + value_label + "=%{y:.3e}<extra></extra>",
     }
-    spec = figure(
+    zeros = int((~positive).sum())
+    return figure(
         title,
         [line],
+        subtitle=f"{zeros} step(s) with a gradient of exactly 0 are not drawn" if zeros else None,
         xaxis={"title": text_spec("time step t"), "range": [0.5, len(norms) + 0.5]},
         yaxis={"title": {"text": value_label, "standoff": 12}, "type": "log", "exponentformat": "power"},
     )
-    zeros = int((~positive).sum())
-    if zeros:
-        spec["layout"]["title"]["subtitle"] = text_spec(f"{zeros} step(s) with a gradient of exactly 0 are not drawn")
-    return spec
 
 
 def loss_curve(steps: np.ndarray, losses: np.ndarray, probe_steps: np.ndarray, probe_losses: np.ndarray) -> dict:

@@ -251,6 +251,7 @@ def test_presentation_mode_enlarges_charts_and_hides_what_a_demo_does_not_need(a
     assert not app.exception
     layout = plotly_figures(app)[0]["layout"]
     assert (layout["height"], layout["font"]["size"], layout["title"]["font"]["size"]) == (600, 20, 24)
+    assert (layout["margin"]["l"], layout["margin"]["b"]) == (round(normal["margin"]["l"] * 1.3), round(normal["margin"]["b"] * 1.55))
     assert plotly_figures(app)[0]["data"][0]["line"]["width"] == 5
     labels = [b.proto.label for b in app.get("download_button")]
     assert labels == []  # no CSV buttons, no checkpoint panel

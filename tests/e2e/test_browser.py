@@ -57,6 +57,18 @@ def drawn_charts(page) -> tuple[int, int]:
     )
 
 
+def grown_margins(page) -> list[str]:
+    """Charts whose margins Plotly had to widen after drawing them once (and so drew them twice): the spec's
+    margins (rnn_core.viz.theme.margins_for) were too small for their labels."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')].flatMap(gd => {
+            const set = gd.layout.margin || {}, drawn = gd._fullLayout._size;
+            return ['l', 'r', 't', 'b'].filter(side => drawn[side] > (set[side] ?? 0) + 0.5)
+                .map(side => `${gd._fullLayout.title.text}: ${side} ${set[side]} → ${Math.round(drawn[side])}`);
+        })"""
+    )
+
+
 TABLE_PAGES = {p.title for p in ALL_PAGES if not p.charts}  # tables and numbers, no charts
 PAGES = [p.title for p in ALL_PAGES]
 
@@ -75,6 +87,7 @@ def test_every_page_draws_its_charts_offline_and_without_errors(watched):
         assert page.locator("h1").first.inner_text().strip(), name
         total, with_data = drawn_charts(page)
         assert with_data == total and (total > 0 or name in TABLE_PAGES), f"{name}: {with_data} of {total} charts drew"
+        assert grown_margins(page) == [], name
         assert_clean(watched)
 
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 from scripts.served_app import nav, serve_app, sidebar_button, step_count, wait_idle
 from tests.e2e.conftest import Watched
-from tests.e2e.test_browser import assert_clean, choose
+from tests.e2e.test_browser import assert_clean, choose, grown_margins
 
 
 def query(page) -> dict[str, str]:
@@ -90,6 +90,7 @@ def test_presentation_mode_draws_fixed_size_charts_and_hides_the_downloads(watch
     assert page.get_by_role("button", name="⬇ Training history (CSV)").count() == 0
     height = page.locator('[data-testid="stPlotlyChart"] .main-svg').first.get_attribute("height")
     assert height == "600"
+    assert grown_margins(page) == []  # the bigger type's margins were set before drawing
     assert page.locator('[data-testid="stMainMenu"]').is_hidden()
     # a lecturer who folds the sidebar away can open it again
     page.locator('[data-testid="stSidebar"]').hover()
