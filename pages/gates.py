@@ -8,7 +8,7 @@ from rnn_core.inspect.exports import export_rows, gates_table
 from rnn_core.inspect.gate_stats import BOUNDED_GATES, saturation_table
 from rnn_core.lessons.gate_equations import NOTES_FORMS, TORCH_FORMS, compare_forms, weight_blocks
 from rnn_core.nn.cell_facts import CELLS
-from rnn_core.viz import gate_histograms, state_heatmap, text_activation
+from rnn_core.viz import gate_histograms, heatmap_grid, state_heatmap, text_activation
 from ui.charts import csv_download, show_figure
 from ui.controls import sequence_layer_direction
 from ui.live import live_view, stop_page
@@ -49,15 +49,14 @@ def draw(exp: Experiment) -> None:
     i = min(choice.sample, snap.hidden.shape[1] - 1)
     labels = exp.task.input_labels(exp.trainer.probe.x[i])
     gates_of_cell = {g.name: g for g in facts.gates}
-    panels = list(snap.gates.items()) + ([("c", snap.cell)] if snap.cell is not None else [])
-    for start in range(0, len(panels), 2):
-        columns = st.columns(2)
-        for col, (name, values) in zip(columns, panels[start : start + 2]):
-            gate = gates_of_cell.get(name)
-            title = f"{gate.title}: {gate.role}" if gate else "Cell state c_t: the long-term memory"
-            positive = bool(gate and gate.positive)
-            heatmap = state_heatmap(values[row, i], title, name, bounded=name in BOUNDED_GATES, x_labels=labels, positive=positive)
-            show_figure(heatmap, col)
+    panels = []
+    for name, values in list(snap.gates.items()) + ([("c", snap.cell)] if snap.cell is not None else []):
+        gate = gates_of_cell.get(name)
+        title = f"{gate.title}: {gate.role}" if gate else "Cell state c_t: the long-term memory"
+        positive = bool(gate and gate.positive)
+        panels.append(state_heatmap(values[row, i], title, name, bounded=name in BOUNDED_GATES, x_labels=labels, positive=positive))
+    where = f"layer {choice.layer + 1}" + (", reverse" if choice.direction else "")
+    show_figure(heatmap_grid(f"Every gate at every step and unit ({where}, probe sequence #{i + 1}, training step {snap.step:,})", panels))
     directions = exp.trainer.structure.num_directions
     rows = export_rows(next(iter(snap.gates.values())), row)
     label = "Gates, every layer and sequence" if len(rows) == len(snap.hidden) else f"Gates, layer {choice.layer + 1}"

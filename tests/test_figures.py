@@ -75,6 +75,14 @@ def every_spec(text_model, adding_model) -> dict[str, list[dict]]:
             figures.state_heatmap(hidden, "Hidden state h_t", "h", x_labels=labels),
             figures.state_heatmap(snap.gates["forget"][0, 0], "Forget gate", "f", bounded=True),
         ],
+        "heatmap_grid": [
+            figures.heatmap_grid(
+                "Every gate",
+                [figures.state_heatmap(v[1, 0], f"{g} gate: its role", g, bounded=g != "cell") for g, v in snap.gates.items()]
+                + [figures.state_heatmap(snap.cell[1, 0], "Cell state c_t: the memory", "c", x_labels=labels)],
+            ),
+            figures.heatmap_grid("Δ_t", [figures.state_heatmap(hidden, "Selection Δ_t: what it lets in", "Δ", positive=True)]),
+        ],
         "gradient_norm_chart": [figures.gradient_norm_chart(snap.grad_norm_last[0], "Gradient", "‖∂L_T/∂h_t‖")],
         "loss_curve": [
             figures.loss_curve(
@@ -235,3 +243,22 @@ def test_margins_hold_what_each_side_carries_before_plotly_draws():
     assert unrolled["l"] == round(40 + len("output ŷ_t (2, from 10)") * 0.55 * 16)
     kept = figures.io_mode_diagram("t", [{"input": "x", "state": "h", "output": "y"}])["layout"]["margin"]
     assert kept == {"l": 70, "r": 10, "t": 50, "b": 10}  # a margin the builder chose stays
+
+
+def test_a_grid_of_heatmaps_places_each_panel_with_its_own_colour_bar_and_heading():
+    """Five panels, two to a row: three rows of ROW_PX each; every panel keeps its data, scale and colour bar, beside its
+    own plot, and its title becomes the heading over it, on two lines."""
+    values = [np.full((4, 3), float(k)) for k in range(5)]
+    panels = [figures.state_heatmap(v, f"Panel {k}: what it shows", f"p{k}", bounded=k == 0) for k, v in enumerate(values)]
+    grid = figures.heatmap_grid("Five", panels)
+    layout = grid["layout"]
+    assert layout["height"] == 3 * 450 + layout["margin"]["t"] + layout["margin"]["b"]
+    assert [t["xaxis"] for t in grid["data"]] == ["x", "x2", "x3", "x4", "x5"]
+    assert [decode(t["z"])[0, 0] for t in grid["data"]] == [0, 1, 2, 3, 4]
+    assert grid["data"][0]["zmax"] == 1.0 and "zmax" not in grid["data"][1]  # each panel's own colour scale
+    left, right = layout["xaxis"]["domain"], layout["xaxis2"]["domain"]
+    assert left[1] < grid["data"][0]["colorbar"]["x"] < right[0] < right[1] < grid["data"][1]["colorbar"]["x"] < 1
+    bottom, top = layout["yaxis5"]["domain"]  # the last row: 60 px of heading, 65 px of time axis
+    assert (bottom, top) == pytest.approx((65 / 1350, 1 - (900 + 60) / 1350))
+    assert [a["text"] for a in layout["annotations"]][:2] == ["Panel 0:<br>what it shows", "Panel 1:<br>what it shows"]
+    assert layout["annotations"][4]["x"] == left[0]

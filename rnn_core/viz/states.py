@@ -37,6 +37,43 @@ def state_heatmap(
     return figure(title, [heatmap], xaxis=time_axis(steps, x_labels), yaxis=y_axis)
 
 
+ROW_PX = 450  # a row of a grid of heatmaps: as tall as a chart of its own
+HEADING_PX, X_AXIS_PX = 60, 65  # above each plot its heading (two lines), below it the time axis
+
+
+def heatmap_grid(title: str, panels: list[dict]) -> dict:
+    """Several :func:`state_heatmap` figures as one, two to a row, each with its own colour bar and its title over it.
+
+    One figure instead of several: in the browser, each chart carries a fixed cost beside its drawing (its element,
+    its layout, its toolbar), and a live page redraws all of them every refresh. The Gates page's five heatmaps took
+    two thirds of the time as one figure (measured in Chromium, 62–78 → 40–46 ms a drawing).
+    """
+    columns = 1 if len(panels) == 1 else 2
+    rows = -(-len(panels) // columns)
+    height = rows * ROW_PX  # the plot area; the figure's own title sits above it, in the margin
+
+    def y(px: float) -> float:  # pixels down from the top of the plot area, as a fraction of it up from its bottom
+        return 1 - px / height
+
+    traces, layout, headings = [], {}, []
+    for k, panel in enumerate(panels):
+        row, column = divmod(k, columns)
+        left = 0.5 * column + (0.1 if column else 0.0)  # the right column leaves room for its own axis labels
+        right = 0.5 * column + 0.37 if columns == 2 else 0.87
+        top, bottom = row * ROW_PX + HEADING_PX, (row + 1) * ROW_PX - X_AXIS_PX
+        n = "" if k == 0 else str(k + 1)
+        (trace,) = panel["data"]
+        bar = {"x": right + 0.01, "xanchor": "left", "y": y((top + bottom) / 2), "len": (bottom - top) / height, "thickness": 20}
+        traces.append(trace | {"xaxis": f"x{n}", "yaxis": f"y{n}", "colorbar": trace.get("colorbar", {}) | bar})
+        layout[f"xaxis{n}"] = panel["layout"]["xaxis"] | {"domain": [left, right], "anchor": f"y{n}"}
+        layout[f"yaxis{n}"] = panel["layout"]["yaxis"] | {"domain": [y(bottom), y(top)], "anchor": f"x{n}"}
+        heading = panel["layout"]["title"]["text"].replace(": ", ":<br>", 1)
+        at = {"xref": "paper", "yref": "paper", "x": left, "xanchor": "left", "y": y(top - 8), "yanchor": "bottom"}
+        headings.append({"text": heading, "align": "left", "showarrow": False, **at})
+    margin = {"l": 90, "r": 30, "t": 60, "b": 10}
+    return figure(title, traces, height=height + margin["t"] + margin["b"], margin=margin, annotations=headings, **layout)
+
+
 def unit_lines(values: np.ndarray, units: list[int], title: str, value_label: str = "h_t") -> dict:
     """Chosen units' activations against time, ``values`` shaped ``(T, H)``."""
     t = typed(np.arange(1, len(values) + 1))

@@ -16,6 +16,12 @@ def titles(at) -> list[str]:
     return [f["layout"]["title"]["text"] for f in plotly_figures(at)]
 
 
+def gate_headings(at) -> list[str]:
+    """The Gates page's heatmaps, one figure: each panel's heading (its two lines as one)."""
+    (grid,) = [f for f in plotly_figures(at) if f["layout"]["title"]["text"].startswith("Every gate at every step and unit")]
+    return [a["text"].replace("<br>", " ") for a in grid["layout"]["annotations"]]
+
+
 def open_page(app, page):
     app.switch_page(page).run()
     assert not app.exception, [e.message for e in app.exception]
@@ -74,11 +80,18 @@ def test_a_replayed_snapshot_measures_its_spectra_from_the_weights_it_kept(app):
 
 def test_gates_page_for_lstm_gru_and_cells_without_gates(app):
     open_page(app, "pages/gates.py")
-    assert titles(app)[:2] == ["Input gate i_t: how much of the candidate to write", "Forget gate f_t: how much of c_{t-1} to keep"]
+    assert gate_headings(app) == [
+        "Input gate i_t: how much of the candidate to write",
+        "Forget gate f_t: how much of c_{t-1} to keep",
+        "Candidate cell g_t: what could be written",
+        "Output gate o_t: how much of the cell to show as h_t",
+        "Cell state c_t: the long-term memory",
+    ]
+    assert "(layer 1, probe sequence #1, training step 0)" in titles(app)[0]
     saturation = app.dataframe[0].value
     assert saturation.gate.tolist() == ["input", "forget", "output"]
     app.sidebar.selectbox(key=key("model", "cell")).set_value("gru").run()
-    assert titles(app)[0].startswith("Reset gate r_t")
+    assert gate_headings(app)[0].startswith("Reset gate r_t") and len(gate_headings(app)) == 3  # r, z, n: no cell state
     app.sidebar.selectbox(key=key("model", "cell")).set_value("rnn_tanh").run()
     assert app.info[0].value.startswith("Only gated cells (LSTM, GRU, minGRU, minLSTM, Selective SSM (S6)) have gates")
 
@@ -134,12 +147,12 @@ def test_a_linear_recurrence_on_every_page(app, cell):
         "minlstm": "Forget gate f_t: how much of h_{t-1} to keep",
         "s6": "Selection Δ_t: how much of x_t it lets in",
     }[cell]
-    assert titles(app)[0] == first
+    assert gate_headings(app)[0] == first
     if cell == "s6":
         assert exp.trainer.model.rnn.state_size == 4 and not app.dataframe  # Δ_t is no sigmoid: no saturation table
         assert "step size **Δ_t**" in app.markdown[0].value
     else:
-        assert "Candidate h̃_t: what could be written (linear in x_t)" in titles(app)
+        assert "Candidate h̃_t: what could be written (linear in x_t)" in gate_headings(app)
 
 
 def test_the_by_hand_demo_reproduces_the_notes_and_explains_float32(app):
