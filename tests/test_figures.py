@@ -262,3 +262,15 @@ def test_a_grid_of_heatmaps_places_each_panel_with_its_own_colour_bar_and_headin
     assert (bottom, top) == pytest.approx((65 / 1350, 1 - (900 + 60) / 1350))
     assert [a["text"] for a in layout["annotations"]][:2] == ["Panel 0:<br>what it shows", "Panel 1:<br>what it shows"]
     assert layout["annotations"][4]["x"] == left[0]
+
+
+def test_wiring_arrows_are_one_trace_per_colour_stopping_short_of_the_nodes():
+    """Two steps of many to many: x → h and h → y at each step (grey), h_1 → h_2 (the state's colour); each arrow a line
+    stopping short of both nodes, an arrowhead at its end; the nodes drawn last, over the arrows."""
+    column = {"input": "x", "state": "h", "output": "y"}
+    spec = figures.io_mode_diagram("Two steps", [column, column])
+    grey, state, nodes = spec["data"]
+    assert "annotations" not in spec["layout"] and nodes["mode"] == "markers+text"
+    assert grey["y"] == pytest.approx([0.22, 0.78, None, 1.22, 1.78, None] * 2)
+    assert grey["marker"]["size"] == [0, 13, 0] * 4 and grey["marker"]["symbol"] == "arrow"
+    assert state["x"] == pytest.approx([0.14 * 1.4, 1.4 - 0.14 * 1.4, None]) and state["line"]["color"] == figures.COLOURS[0]
