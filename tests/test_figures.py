@@ -228,10 +228,10 @@ def test_margins_hold_what_each_side_carries_before_plotly_draws():
     """The margins are set from the spec (Plotly would widen them after a first drawing, and draw again): the axes' labels
     on every chart, a colour bar's title, a legend's rows under the plot or its names beside it, a subtitle, named rows."""
     plain = figures.gradient_norm_chart(np.ones(5), "Gradient")["layout"]["margin"]
-    assert plain == {"l": 90, "r": 30, "t": 60, "b": 60}
+    assert plain == {"l": 105, "r": 30, "t": 60, "b": 60}  # a log axis's labels: powers of ten
     assert figures.gradient_norm_chart(np.zeros(5), "Gradient")["layout"]["margin"]["t"] == 90  # the subtitle's line
     heatmap = figures.state_heatmap(np.zeros((4, 3)), "h", "h")["layout"]["margin"]
-    assert heatmap["r"] == 115  # a colour bar with a one-letter title: the bar and its tick labels
+    assert heatmap["r"] == 115 and heatmap["l"] == 90  # a colour bar with a one-letter title: the bar and its tick labels
     long_title = figures.over_training_heatmap([0, 10], np.ones((2, 4)), "g", "‖∂L_τ/∂h_t‖")["layout"]["margin"]
     assert long_title["r"] == round(30 + len("log₁₀ ‖∂L_τ/∂h_t‖") * 0.55 * 16 + 20)  # its title is wider than the bar
     two = figures.loss_curve(np.arange(3), np.ones(3), np.arange(3), np.ones(3))["layout"]["margin"]

@@ -102,6 +102,8 @@ def margins_for(traces: list[dict], layout: dict) -> dict:
     """
     y_axis = layout.get("yaxis", {})
     left = 90.0 if y_axis.get("visible", True) else 20.0
+    if y_axis.get("type") == "log" or y_axis.get("exponentformat") == "power":  # losses, gradients: 10⁻⁵, 0.0005
+        left = 105.0
     if y_axis.get("ticktext"):  # named rows (the unrolled network's layers): as wide as the longest name
         left = max(left, 40 + max(_text_px(str(text)) for text in y_axis["ticktext"]))
     bars = [layout.get("coloraxis", {}).get("colorbar")] + [_colorbar(trace) for trace in traces]
