@@ -164,10 +164,25 @@ def test_a_session_leaves_the_shared_run_at_its_own_stopping_step(service, share
     assert shared.settle(1, run) is run and run.running  # the other trains on
 
 
+def test_the_first_report_after_train_comes_after_one_step(service, shared):
+    """A press of Train waits for the run's first report (ui.state.FIRST_REPORT_SECONDS) to show it moving: it comes
+    after the first step, not after a whole turn of steps; the next ones come every UPDATE_SECONDS."""
+    run = shared.train(1, shared.start(1, CONFIG, make_task(CONFIG.task)), 1000)
+    train_until(service, run, 5)  # past the first optimiser step, which pays a one-off import
+    run = shared.pause(1, run, run.step)
+    service.pump(0.05)
+    run.wait(lambda m: not m.running, 5)
+    paused = run.step
+    run = shared.train(1, run, 1000)
+    service.pump(0.1)  # one turn of 50 ms, dozens of steps: the first one reported, the others not yet
+    run.wait(lambda m: m.step > paused, 5)
+    assert run.step == paused + 1 and run.running
+
+
 def test_a_class_that_trains_to_the_same_step_stops_there_together_on_one_run(service, shared):
     task = make_task(CONFIG.task)
     run = shared.train(1, shared.start(1, CONFIG, task), 60)  # the server's step limit, for everyone
-    train_until(service, run, 2)
+    train_until(service, run, 1)  # the first report, after the first step: the run trains on, the others join it
     assert all(shared.train(s, shared.start(s, CONFIG, task), 60) is run for s in (2, 3))
     train_until(service, run, 60)
     assert [shared.settle(s, run) for s in (1, 2, 3)] == [run, run, run]  # no copies: nothing changes it any more

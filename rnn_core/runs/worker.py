@@ -93,7 +93,7 @@ class Worker:
                 state.running, state.stop_at = payload.get("running", False), payload.get("stop_at")
                 state.steps_left, state.keep = payload.get("steps"), payload.get("keep", state.keep)
                 state.marks = sorted(payload.get("marks", ()))
-                state.reported = 0.0  # report after the first quantum: the page's first live update comes at once
+                state.reported = 0.0  # report after the first step: the page's first live update comes at once
                 if not state.wants_training:
                     self._report(run, state)  # a pause (or nothing to do) is confirmed at once
             elif name == "now":
@@ -178,7 +178,7 @@ class Worker:
                 state.steps_left -= 1
                 if state.steps_left <= 0:
                     state.steps_left, state.running = None, False
-            if not done or time.perf_counter() - start >= seconds:
+            if not done or time.perf_counter() - start >= seconds or state.reported == 0.0:  # (a click waits for the first)
                 break
         state.trained_seconds += time.perf_counter() - start
         if not state.wants_training:
