@@ -33,8 +33,16 @@ LECTURE_TEMPLATE = {
         "xaxis": _AXIS,
         "yaxis": _AXIS,
         "margin": {"l": 70, "r": 30, "t": 60, "b": 60},
-        # legends sit under the plot, where they never cover a title or data
-        "legend": {"bgcolor": "rgba(255,255,255,0.8)", "orientation": "h", "x": 0, "xanchor": "left", "y": -0.22, "yanchor": "top"},
+        # legends sit at the foot of the figure, under the x axis's title, where they never cover a title or data
+        "legend": {
+            "bgcolor": "rgba(255,255,255,0.8)",
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+        },
     }
 }
 _TYPED = {

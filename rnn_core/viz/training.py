@@ -194,7 +194,7 @@ def overlay_lines(series: dict[str, tuple[np.ndarray, np.ndarray]], title: str, 
     return figure(
         title,
         traces,
-        legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"},
+        legend={"orientation": "v", "x": 1.02, "xanchor": "left", "yref": "paper", "y": 1, "yanchor": "top"},
         xaxis={"title": text_spec(x_label)},
         yaxis={"title": text_spec(y_label), "type": "log" if log_y else "linear", "exponentformat": "power"},
     )
