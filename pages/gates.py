@@ -43,11 +43,8 @@ else:
 choice = sequence_layer_direction(exp, "gates")
 
 
-def draw(exp: Experiment) -> None:
-    snap = replay_snapshot(exp, "gates_replay")
-    row = choice.row
-    i = min(choice.sample, snap.hidden.shape[1] - 1)
-    labels = exp.task.input_labels(exp.trainer.probe.x[i])
+def gate_panels(snap, row: int, i: int, labels: list[str]) -> list[dict]:
+    """A heatmap of each gate, then of the LSTM's cell state, for one layer-direction (``row``) and probe sequence."""
     gates_of_cell = {g.name: g for g in facts.gates}
     panels = []
     for name, values in list(snap.gates.items()) + ([("c", snap.cell)] if snap.cell is not None else []):
@@ -55,8 +52,22 @@ def draw(exp: Experiment) -> None:
         title = f"{gate.title}: {gate.role}" if gate else "Cell state c_t: the long-term memory"
         positive = bool(gate and gate.positive)
         panels.append(state_heatmap(values[row, i], title, name, bounded=name in BOUNDED_GATES, x_labels=labels, positive=positive))
-    where = f"layer {choice.layer + 1}" + (", reverse" if choice.direction else "")
-    show_figure(heatmap_grid(f"Every gate at every step and unit ({where}, probe sequence #{i + 1}, training step {snap.step:,})", panels))
+    return panels
+
+
+def grid_title(step: int, i: int) -> str:
+    """What the grid shows, short enough for one line on a projector: the layer (and direction), sequence and step."""
+    direction = ("forward", "reverse")[choice.direction] + ", " if choice.num_directions == 2 else ""
+    return f"The gates: layer {choice.layer + 1}, {direction}probe sequence #{i + 1}, training step {step:,}"
+
+
+def draw(exp: Experiment) -> None:
+    snap = replay_snapshot(exp, "gates_replay")
+    row = choice.row
+    i = min(choice.sample, snap.hidden.shape[1] - 1)
+    labels = exp.task.input_labels(exp.trainer.probe.x[i])
+    gates_of_cell = {g.name: g for g in facts.gates}
+    show_figure(heatmap_grid(grid_title(snap.step, i), gate_panels(snap, row, i, labels)))
     directions = exp.trainer.structure.num_directions
     rows = export_rows(next(iter(snap.gates.values())), row)
     label = "Gates, every layer and sequence" if len(rows) == len(snap.hidden) else f"Gates, layer {choice.layer + 1}"

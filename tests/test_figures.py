@@ -25,6 +25,7 @@ from rnn_core.lessons.modes import MODES, diagram_columns
 from rnn_core.lessons.notes import scalar_relu_gradients
 from rnn_core.lessons.truncation import gradient_reach
 from rnn_core.train.trainer import Trainer
+from rnn_core.viz.theme import margins_for
 
 HELPERS = {"typed", "figure"}  # not builders
 
@@ -246,7 +247,7 @@ def test_margins_hold_what_each_side_carries_before_plotly_draws():
 
 
 def test_a_grid_of_heatmaps_places_each_panel_with_its_own_colour_bar_and_heading():
-    """Five panels, two to a row: three rows of ROW_PX each; every panel keeps its data, scale and colour bar, beside its
+    """Five panels, two to a row: three rows of GRID_ROW_PX each; every panel keeps its data, scale and colour bar, beside its
     own plot, and its title becomes the heading over it, on two lines."""
     values = [np.full((4, 3), float(k)) for k in range(5)]
     panels = [figures.state_heatmap(v, f"Panel {k}: what it shows", f"p{k}", bounded=k == 0) for k, v in enumerate(values)]
@@ -273,4 +274,26 @@ def test_wiring_arrows_are_one_trace_per_colour_stopping_short_of_the_nodes():
     assert "annotations" not in spec["layout"] and nodes["mode"] == "markers+text"
     assert grey["y"] == pytest.approx([0.22, 0.78, None, 1.22, 1.78, None] * 2)
     assert grey["marker"]["size"] == [0, 13, 0] * 4 and grey["marker"]["symbol"] == "arrow"
-    assert state["x"] == pytest.approx([0.14 * 1.4, 1.4 - 0.14 * 1.4, None]) and state["line"]["color"] == figures.COLOURS[0]
+    across = 0.22 / (1.4 * 0.75) * 1.4  # 0.22 of a row short of each node; a unit across looks 0.75 of a row
+    assert state["x"] == pytest.approx([across, 1.4 - across, None]) and state["line"]["color"] == figures.COLOURS[0]
+
+
+def test_projected_diagrams_keep_their_marker_sizes_in_proportion():
+    """On a projector, markers grow by 11/6 (Plotly's default 6 px drawn at 11): a diagram's nodes stay larger than the
+    default and an arrow's hidden tail stays hidden, its head stays a head."""
+    from ui.presentation import for_projection
+
+    column = {"input": "x", "state": "h", "output": "y"}
+    grey, _, nodes = for_projection(figures.io_mode_diagram("Two steps", [column, column]))["data"]
+    assert grey["marker"]["size"] == pytest.approx([0, 13 * 11 / 6, 0] * 4) and nodes["marker"]["size"] == pytest.approx(22 * 11 / 6)
+    line = for_projection(figures.unit_lines(np.zeros((3, 2)), [0], "Units"))["data"][0]
+    assert line["marker"]["size"] == 11 and line["line"]["width"] == 5
+
+
+def test_margins_for_takes_odd_specs_as_they_come():
+    """Names that are not text, a colour bar titled by a plain string, a legend asked for with nothing named, a legend
+    turned off: margins all the same, whole pixels."""
+    traces = [{"type": "scatter", "name": 3}, {"type": "scatter", "name": 4}, {"type": "heatmap", "colorbar": {"title": "log₁₀ of it"}}]
+    assert margins_for(traces, {}) == {"l": 90, "r": round(30 + len("log₁₀ of it") * 0.55 * 16 + 20), "t": 60, "b": 110}
+    assert margins_for(traces, {"showlegend": False})["b"] == 60
+    assert margins_for([{"type": "scatter"}], {"showlegend": True, "legend": {"orientation": "v"}})["r"] == 30

@@ -174,7 +174,7 @@ def test_the_first_report_after_train_comes_after_one_step(service, shared):
     run.wait(lambda m: not m.running, 5)
     paused = run.step
     run = shared.train(1, run, 1000)
-    service.pump(0.1)  # one turn of 50 ms, dozens of steps: the first one reported, the others not yet
+    service.pump(0.1)  # two turns of 50 ms, dozens of steps: the first one reported, the others not for 0.5 s
     run.wait(lambda m: m.step > paused, 5)
     assert run.step == paused + 1 and run.running
 

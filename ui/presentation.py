@@ -8,6 +8,7 @@ from ui.keys import PRESENTING
 
 # the type grows by a quarter, the margins that hold it a little more; below, the x axis's two rows and a legend's
 PROJECTED_MARGIN = {"l": 1.3, "r": 1.3, "t": 1.3, "b": 1.55}
+PROJECTED_MARKER = 11 / 6  # Plotly's default marker (6 px) is drawn at 11 px
 FIGURE_HEIGHT = 600  # charts the same height (as wide as their column), so screenshots of two runs line up
 PAGE_STYLE = """
 <style>
@@ -54,6 +55,18 @@ def for_projection(spec: dict) -> dict:
     data = []
     for trace in spec["data"]:
         if trace.get("type") == "scatter":
-            trace = {**trace, "line": {**trace.get("line", {}), "width": 5}, "marker": {**trace.get("marker", {}), "size": 11}}
+            marker = {**trace.get("marker", {})}
+            marker["size"] = _projected_size(marker.get("size"))
+            trace = {**trace, "line": {**trace.get("line", {}), "width": 5}, "marker": marker}
         data.append(trace)
     return {**spec, "data": data, "layout": layout}
+
+
+def _projected_size(size):
+    """A marker's size on a projector: Plotly's default (6) becomes 11; a size the figure chose (a diagram's nodes, an
+    arrow's head and its hidden tail, one size per point) grows by the same share."""
+    if size is None:
+        return 11
+    if isinstance(size, list):
+        return [s * PROJECTED_MARKER for s in size]
+    return size * PROJECTED_MARKER

@@ -178,7 +178,7 @@ class Worker:
                 state.steps_left -= 1
                 if state.steps_left <= 0:
                     state.steps_left, state.running = None, False
-            if not done or time.perf_counter() - start >= seconds or state.reported == 0.0:  # (a click waits for the first)
+            if not done or time.perf_counter() - start >= seconds or state.reported == 0.0:  # a start: report its first step
                 break
         state.trained_seconds += time.perf_counter() - start
         if not state.wants_training:

@@ -3,6 +3,8 @@ are wired, and how far back each loss's gradient reaches."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from rnn_core.viz.theme import COLOURS, figure, text_spec, typed
@@ -34,8 +36,8 @@ def vanishing_by_hand_chart(lengths: np.ndarray, gradients: np.ndarray, w_h: flo
     )
 
 
-# an arrow stops short of the nodes it joins, by these shares of its run across (nodes are 1.4–1.6 apart) and up (1 apart)
-ARROW_GAP = {"x": 0.14, "y": 0.22}
+ARROW_GAP = 0.22  # an arrow stops this far short of the nodes it joins, in rows (a row is one unit up)
+ROW_PER_COLUMN_UNIT = 0.75  # a unit across (nodes stand 1.4–1.6 apart) looks about three quarters of a row long
 
 
 def _arrows(segments: list[tuple[float, float, float, float, str]]) -> list[dict]:
@@ -47,7 +49,8 @@ def _arrows(segments: list[tuple[float, float, float, float, str]]) -> list[dict
     """
     lines: dict[str, tuple[list, list, list]] = {}
     for x0, y0, x1, y1, colour in segments:
-        dx, dy = (x1 - x0) * ARROW_GAP["x"], (y1 - y0) * ARROW_GAP["y"]
+        share = ARROW_GAP / math.hypot((x1 - x0) * ROW_PER_COLUMN_UNIT, y1 - y0)  # the same gap for every length
+        dx, dy = (x1 - x0) * share, (y1 - y0) * share
         xs, ys, sizes = lines.setdefault(colour, ([], [], []))
         xs += [float(x0 + dx), float(x1 - dx), None]
         ys += [float(y0 + dy), float(y1 - dy), None]

@@ -37,7 +37,7 @@ def state_heatmap(
     return figure(title, [heatmap], xaxis=time_axis(steps, x_labels), yaxis=y_axis)
 
 
-ROW_PX = 450  # a row of a grid of heatmaps: as tall as a chart of its own
+GRID_ROW_PX = 450  # a row of a grid of heatmaps: as tall as a chart of its own
 HEADING_PX, X_AXIS_PX = 60, 65  # above each plot its heading (two lines), below it the time axis
 
 
@@ -50,7 +50,7 @@ def heatmap_grid(title: str, panels: list[dict]) -> dict:
     """
     columns = 1 if len(panels) == 1 else 2
     rows = -(-len(panels) // columns)
-    height = rows * ROW_PX  # the plot area; the figure's own title sits above it, in the margin
+    height = rows * GRID_ROW_PX  # the plot area; the figure's own title sits above it, in the margin
 
     def y(px: float) -> float:  # pixels down from the top of the plot area, as a fraction of it up from its bottom
         return 1 - px / height
@@ -58,9 +58,9 @@ def heatmap_grid(title: str, panels: list[dict]) -> dict:
     traces, layout, headings = [], {}, []
     for k, panel in enumerate(panels):
         row, column = divmod(k, columns)
-        left = 0.5 * column + (0.1 if column else 0.0)  # the right column leaves room for its own axis labels
-        right = 0.5 * column + 0.37 if columns == 2 else 0.87
-        top, bottom = row * ROW_PX + HEADING_PX, (row + 1) * ROW_PX - X_AXIS_PX
+        left = 0.58 * column  # between the columns: the left one's colour bar, the right one's axis labels
+        right = left + (0.37 if columns == 2 else 0.87)
+        top, bottom = row * GRID_ROW_PX + HEADING_PX, (row + 1) * GRID_ROW_PX - X_AXIS_PX
         n = "" if k == 0 else str(k + 1)
         (trace,) = panel["data"]
         bar = {"x": right + 0.01, "xanchor": "left", "y": y((top + bottom) / 2), "len": (bottom - top) / height, "thickness": 20}
@@ -70,7 +70,7 @@ def heatmap_grid(title: str, panels: list[dict]) -> dict:
         heading = panel["layout"]["title"]["text"].replace(": ", ":<br>", 1)
         at = {"xref": "paper", "yref": "paper", "x": left, "xanchor": "left", "y": y(top - 8), "yanchor": "bottom"}
         headings.append({"text": heading, "align": "left", "showarrow": False, **at})
-    margin = {"l": 90, "r": 30, "t": 60, "b": 10}
+    margin = {"l": 90, "r": 60 if columns == 2 else 30, "t": 60, "b": 10}  # the right column's colour bar reaches past it
     return figure(title, traces, height=height + margin["t"] + margin["b"], margin=margin, annotations=headings, **layout)
 
 

@@ -79,17 +79,24 @@ def figure(title: str, traces: list[dict], subtitle: str | None = None, **layout
     already hold the labels (:func:`margins_for`), unless ``layout`` sets them."""
     heading = text_spec(title) | ({"subtitle": text_spec(subtitle)} if subtitle else {})
     layout = {"title": heading, **layout}
-    layout.setdefault("margin", margins_for(traces, layout))
+    if "margin" not in layout:
+        layout["margin"] = margins_for(traces, layout)
     return {"data": traces, "layout": {"template": LECTURE_TEMPLATE, **layout}}
 
 
 FONT_PX = 16  # the template's font size
 CHAR_PX = 0.55 * FONT_PX  # Arial's average character, about half an em wide
-ROW_PX = 400  # the narrowest plot a legend shares a row of (a half-width column); wider ones waste a little space
+LEGEND_ROW_PX = 400  # the narrowest plot a legend shares a row of (a half-width column); wider ones waste a little space
 
 
-def _text_px(text: str) -> float:
-    return len(text) * CHAR_PX
+def _text_px(text) -> float:
+    """About how wide a label is drawn, in pixels: from its length, as the server cannot measure it."""
+    return len(str(text)) * CHAR_PX
+
+
+def _title_text(spec) -> str:
+    """A title given as ``{"text": ...}`` or as the text itself."""
+    return spec.get("text", "") if isinstance(spec, dict) else str(spec or "")
 
 
 def _colorbar(trace: dict) -> dict | None:
@@ -117,17 +124,17 @@ def margins_for(traces: list[dict], layout: dict) -> dict:
     bars = [layout.get("coloraxis", {}).get("colorbar")] + [_colorbar(trace) for trace in traces]
     right = 30.0
     for bar in (bar for bar in bars if bar is not None):  # the bar and its tick labels, or its title above them when that is wider
-        right = max(right, 30 + max(85, _text_px(bar.get("title", {}).get("text", "")) + 20))
+        right = max(right, 30 + max(85, _text_px(_title_text(bar.get("title"))) + 20))
     named = [trace.get("name", "") for trace in traces if trace.get("showlegend", trace.get("type") != "heatmap") and trace.get("name")]
     bottom = 60.0 if layout.get("xaxis", {}).get("visible", True) else 20.0
-    if len(named) > 1 or layout.get("showlegend"):
+    if named and layout.get("showlegend", len(named) > 1):
         if layout.get("legend", {}).get("orientation", "h") == "v":  # beside the plot
             right = max(right, 70 + max(_text_px(name) for name in named))
         else:  # under the plot, as many rows as the names need
-            rows = -(-sum(40 + _text_px(name) for name in named) // ROW_PX)
+            rows = -(-sum(40 + _text_px(name) for name in named) // LEGEND_ROW_PX)
             bottom = 90 + 20 * rows
     top = 90.0 if layout.get("title", {}).get("subtitle") else 60.0
-    return {"l": round(left), "r": round(right), "t": top, "b": bottom}
+    return {"l": round(left), "r": round(right), "t": round(top), "b": round(bottom)}
 
 
 def _short_labels(labels: list[str] | None, steps: int) -> bool:

@@ -18,7 +18,7 @@ def titles(at) -> list[str]:
 
 def gate_headings(at) -> list[str]:
     """The Gates page's heatmaps, one figure: each panel's heading (its two lines as one)."""
-    (grid,) = [f for f in plotly_figures(at) if f["layout"]["title"]["text"].startswith("Every gate at every step and unit")]
+    (grid,) = [f for f in plotly_figures(at) if f["layout"]["title"]["text"].startswith("The gates: layer")]
     return [a["text"].replace("<br>", " ") for a in grid["layout"]["annotations"]]
 
 
@@ -87,7 +87,7 @@ def test_gates_page_for_lstm_gru_and_cells_without_gates(app):
         "Output gate o_t: how much of the cell to show as h_t",
         "Cell state c_t: the long-term memory",
     ]
-    assert "(layer 1, probe sequence #1, training step 0)" in titles(app)[0]
+    assert titles(app)[0] == "The gates: layer 1, probe sequence #1, training step 0"
     saturation = app.dataframe[0].value
     assert saturation.gate.tolist() == ["input", "forget", "output"]
     app.sidebar.selectbox(key=key("model", "cell")).set_value("gru").run()
