@@ -43,9 +43,11 @@ else:
 choice = sequence_layer_direction(exp, "gates")
 
 
+gates_of_cell = {g.name: g for g in facts.gates}
+
+
 def gate_panels(snap, row: int, i: int, labels: list[str]) -> list[dict]:
     """A heatmap of each gate, then of the LSTM's cell state, for one layer-direction (``row``) and probe sequence."""
-    gates_of_cell = {g.name: g for g in facts.gates}
     panels = []
     for name, values in list(snap.gates.items()) + ([("c", snap.cell)] if snap.cell is not None else []):
         gate = gates_of_cell.get(name)
@@ -66,7 +68,6 @@ def draw(exp: Experiment) -> None:
     row = choice.row
     i = min(choice.sample, snap.hidden.shape[1] - 1)
     labels = exp.task.input_labels(exp.trainer.probe.x[i])
-    gates_of_cell = {g.name: g for g in facts.gates}
     show_figure(heatmap_grid(grid_title(snap.step, i), gate_panels(snap, row, i, labels)))
     directions = exp.trainer.structure.num_directions
     rows = export_rows(next(iter(snap.gates.values())), row)

@@ -98,8 +98,7 @@ class WeightSpectra:
         """Σ S³ of every eigendecomposition the spectra would take with every step measured: the Jacobians' and the
         W_hh blocks'."""
         LD, _, T, H = self.hidden.shape
-        S = H if self.cell_state is None else 2 * H
-        return LD * (T * S**3 + len(self._blocks) * H**3)
+        return LD * (T * self._state_size**3 + len(self._blocks) * H**3)
 
     @cached_property
     def eigenvalues(self) -> dict[WeightBlock, np.ndarray]:
@@ -114,9 +113,9 @@ class WeightSpectra:
     @cached_property
     def jacobian_radius(self) -> np.ndarray:
         """(LD, T) the step Jacobian's spectral radius along the first sequence, at the steps the budget affords."""
-        LD, _, T, H = self.hidden.shape
+        LD, _, T, _ = self.hidden.shape
         cell = None if self.cell_state is None else torch.from_numpy(self.cell_state[:, 0])
-        steps = torch.from_numpy(jacobian_steps(T, H if cell is None else 2 * H, LD, self.budget))
+        steps = torch.from_numpy(jacobian_steps(T, self._state_size, LD, self.budget))
         weights = [(torch.from_numpy(w), None if b is None else torch.from_numpy(b)) for w, b in self.weights]
         gates = {g: torch.from_numpy(v[:, 0]) for g, v in self.gates.items()}
         jacobians = sequence_step_jacobians(self.mode, self.directions, weights, torch.from_numpy(self.hidden[:, 0]), cell, gates, steps)
@@ -134,6 +133,12 @@ class WeightSpectra:
         weights = sum(a.nbytes for pair in self.weights for a in pair if a is not None)
         LD, _, T, H = self.hidden.shape
         return weights + LD * T * 4 + LD * len(self._blocks) * H * 16
+
+    @property
+    def _state_size(self) -> int:
+        """S of the step Jacobian ∂s_t/∂s_{t−1}: h, or (h, c) together for the LSTM."""
+        H = self.hidden.shape[-1]
+        return H if self.cell_state is None else 2 * H
 
     @property
     def _blocks(self) -> tuple[str, ...]:

@@ -32,7 +32,6 @@ LECTURE_TEMPLATE = {
         "colorway": COLOURS,
         "xaxis": _AXIS,
         "yaxis": _AXIS,
-        "margin": {"l": 70, "r": 30, "t": 60, "b": 60},
         # legends sit at the foot of the figure, under the x axis's title, where they never cover a title or data
         "legend": {
             "bgcolor": "rgba(255,255,255,0.8)",
@@ -120,7 +119,7 @@ def margins_for(traces: list[dict], layout: dict) -> dict:
     if y_axis.get("type") == "log" or y_axis.get("exponentformat") == "power":  # losses, gradients: 10⁻⁵, 0.0005
         left = 105.0
     if y_axis.get("ticktext"):  # named rows (the unrolled network's layers): as wide as the longest name
-        left = max(left, 40 + max(_text_px(str(text)) for text in y_axis["ticktext"]))
+        left = max(left, 40 + max(_text_px(text) for text in y_axis["ticktext"]))
     bars = [layout.get("coloraxis", {}).get("colorbar")] + [_colorbar(trace) for trace in traces]
     right = 30.0
     for bar in (bar for bar in bars if bar is not None):  # the bar and its tick labels, or its title above them when that is wider
