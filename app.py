@@ -13,6 +13,10 @@ start_early(settings.WORKERS)  # first: the training processes import torch whil
 
 import streamlit as st
 
+from ui.first_paint import load_plotly_early
+
+load_plotly_early()  # before the imports below: the browser loads Plotly while this process imports torch
+
 from ui.checkpoint import checkpoint_panel
 from ui.links import link_notice, open_link, write_link
 from ui.pages import PAGES

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from rnn_core.inspect.exports import to_csv
 from ui.presentation import for_projection, presenting
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PNG_SIZE = {"width": 1600, "height": 900, "scale": 2}  # Plotly's camera button: a 3200×1800 PNG, sharp on any projector
 
@@ -52,9 +54,17 @@ def csv_download(label: str, table: Callable[[], pd.DataFrame], file_name: str, 
         return
     (where or st).download_button(
         f"⬇ {label} (CSV)",
-        data=lambda: to_csv(table()),
+        data=lambda: _csv(table()),
         file_name=f"rnn-explorer_{file_name}.csv",
         mime="text/csv",
         key=key,
         on_click="ignore",
     )
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    """The CSV bytes of a table, when its button is pressed: exports (and pandas, 0.4 s) are imported then, not by a
+    server's first page."""
+    from rnn_core.inspect.exports import to_csv
+
+    return to_csv(frame)

@@ -19,6 +19,7 @@ USER_TEXT = "user_text"  # the student's own text (uploaded, pasted, or from a c
 USER_COLUMNS = "user_columns"  # the numeric columns of the student's own CSV: {name: values}
 USER_COLUMN = "user_column"  # which of those columns is the series (its selectbox)
 HELLO_MODEL = "hello_trainer"  # the Hello page's own small model, trained on the page
+PLOTLY_EARLY = "plotly_early"  # this session's browser was sent the hidden chart that has it load Plotly (ui/first_paint.py)
 CONFIG_WIDGET_PREFIX = "cfg__"  # the sidebar's configuration widgets: see config_widget
 
 

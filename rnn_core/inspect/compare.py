@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from rnn_core.config import CELL_TITLES, ExperimentConfig
 from rnn_core.data.tasks import Task
 from rnn_core.inspect.probes import ProbeSnapshot, take_snapshot
 from rnn_core.train.trainer import Trainer
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_KEPT_RUNS = 8
 

@@ -1,12 +1,18 @@
-"""Tables the views show, as pandas DataFrames: what a model predicts, and what its parameters are."""
+"""Tables the views show, as pandas DataFrames: what a model predicts, and what its parameters are.
+
+Each function imports pandas itself: a server's first page shows no table, and its import costs that page 0.4 s."""
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 
 from rnn_core.data.tasks import Batch, Task
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def prediction_table(task: Task, batch: Batch, prediction: torch.Tensor, sample: int) -> pd.DataFrame:
@@ -14,6 +20,8 @@ def prediction_table(task: Task, batch: Batch, prediction: torch.Tensor, sample:
 
     Many-to-many: one column per step (steps that do not count show no target). Many-to-one: one row per sequence.
     """
+    import pandas as pd
+
     probs = torch.softmax(prediction.detach(), dim=-1)
     if task.many_to_one:
         rows = []
@@ -41,5 +49,7 @@ def prediction_table(task: Task, batch: Batch, prediction: torch.Tensor, sample:
 
 def parameter_table(model: nn.Module) -> pd.DataFrame:
     """Every parameter by its PyTorch name, with its shape and size."""
+    import pandas as pd
+
     rows = [{"parameter": name, "shape": " × ".join(map(str, p.shape)), "count": p.numel()} for name, p in model.named_parameters()]
     return pd.DataFrame(rows)

@@ -19,9 +19,8 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import pandas as pd
 import torch
 from torch import Tensor
 
@@ -31,6 +30,9 @@ from rnn_core.train.denormals import flushing_denormals
 from rnn_core.train.history import COLUMNS, History
 from rnn_core.train.losses import task_loss
 from rnn_core.train.models import SequenceModel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HISTORY_COLUMNS = COLUMNS  # the history's columns, by name (rnn_core.train.history)
 _GLOBAL_RNG = threading.Lock()  # torch's global generator is shared by every session in the process

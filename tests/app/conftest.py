@@ -17,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scripts.app_test import navigation_rule
+from ui.first_paint import EARLY_SPEC
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -36,7 +37,9 @@ def app() -> AppTest:
 
 
 def plotly_figures(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    """The charts a user sees: not the hidden one a session's first run sends its browser (ui/first_paint.py)."""
+    figures = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    return [f for f in figures if f != EARLY_SPEC]
 
 
 def decode(array) -> np.ndarray:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from tests.app.conftest import decode, plotly_figures
+from ui.first_paint import EARLY_SPEC
 from ui.keys import MODEL_DETAILS
 from ui.keys import config_widget as key
 from ui.state import TURNS
@@ -149,3 +152,12 @@ def test_the_models_table_is_drawn_only_when_its_expander_is_opened(app):
     table = app.dataframe[0].value
     assert table["parameter"].tolist()[:2] == ["rnn.weight_ih_l0", "rnn.weight_hh_l0"]
     assert any(c.value.startswith("Loss: mean squared error") for c in app.caption)
+
+
+def test_a_sessions_first_run_sends_one_hidden_empty_chart_and_later_runs_none(app):
+    """ui/first_paint.py: the browser loads Plotly while a new server imports torch. The chart is sent once, first."""
+    specs = [json.loads(el.proto.spec) for el in app.get("plotly_chart")]
+    assert specs[0] == EARLY_SPEC and specs.count(EARLY_SPEC) == 1
+    assert "display: none" in app.get("html")[0].proto.body
+    app.run()
+    assert EARLY_SPEC not in [json.loads(el.proto.spec) for el in app.get("plotly_chart")]

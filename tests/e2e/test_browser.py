@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from scripts.served_app import nav, sidebar_button, sidebar_metric, step_count, wait_idle
+from ui.keys import PLOTLY_EARLY
 from ui.pages import PAGES as ALL_PAGES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,6 +78,8 @@ def test_every_page_draws_its_charts_offline_and_without_errors(watched):
     page = watched.page
     first = wait_idle(page)
     record_timing("first_page_idle_after_goto_s", first)
+    early = page.locator(f".st-key-{PLOTLY_EARLY}")  # the chart that had the browser load Plotly early: drawn, unseen
+    assert early.count() == 1 and early.locator(".main-svg").count() and not early.is_visible()
     if os.environ.get("RNN_EXPLORER_E2E_SERVER_READY_S"):
         record_timing("server_ready_s", float(os.environ["RNN_EXPLORER_E2E_SERVER_READY_S"]))
     sidebar_button(page, "Step").click()
