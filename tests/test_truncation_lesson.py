@@ -65,3 +65,31 @@ def test_a_many_to_one_task_runs_its_first_steps_without_gradients():
     reach = gradient_reach(trainer.model, trainer.task, trainer.probe, 5)
     assert reach.loss_steps.tolist() == [19] and reach.piece_starts == (15,)
     assert (reach.norms[0, :15] == 0).all() and (reach.norms[0, 15:] > 0).all()
+
+
+def test_stacking_the_losses_gives_what_one_backward_pass_per_loss_gives(monkeypatch):
+    """gradient_reach stacks one copy of the batch per L_τ and backpropagates them together, as many at a time as
+    REACH_NUMBERS allows: two layers (the top one's), cut or not, the same norms as one copy (one L_τ) at a time. (A
+    task with a loss at every step has no bidirectional model; one that answers once has one L_τ to stack.)"""
+    from rnn_core.lessons import truncation
+
+    config = ExperimentConfig().with_changes(
+        task={"name": "sine", "seq_len": 10}, model={"cell": "gru", "hidden_size": 4, "num_layers": 2}
+    )
+    trainer = Trainer(config, make_task(config.task))
+    trainer.run(3)
+    args = trainer.model, trainer.task, trainer.probe
+    for cut in (0, 3):
+        stacked = gradient_reach(*args, cut)
+        per_copy = 2 * len(trainer.probe.x) * 10 * 4  # layers × rows × steps × units
+        monkeypatch.setattr(truncation, "REACH_NUMBERS", 3 * per_copy)  # three losses at a time: groups of 3, 3, 3, 1
+        grouped = gradient_reach(*args, cut)
+        monkeypatch.setattr(truncation, "REACH_NUMBERS", 1)  # one loss at a time
+        alone = gradient_reach(*args, cut)
+        monkeypatch.undo()
+        assert stacked.loss_steps.tolist() == alone.loss_steps.tolist() == list(range(10))
+        assert stacked.piece_starts == alone.piece_starts == grouped.piece_starts
+        np.testing.assert_allclose(stacked.norms, alone.norms, rtol=1e-5, atol=1e-9)
+        np.testing.assert_allclose(grouped.norms, alone.norms, rtol=1e-5, atol=1e-9)
+        first = 9 - 9 % cut if cut else 0  # where the piece of τ = 9 starts
+        assert (alone.norms[9, first:] > 0).all() and (alone.norms[9, :first] == 0).all()
