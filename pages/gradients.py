@@ -64,8 +64,8 @@ def draw(exp: Experiment) -> None:
     measured = int(np.isfinite(snap.jacobian_radius[row]).sum())
     if measured < snap.jacobian_radius.shape[1]:
         right.caption(
-            f"ρ is measured at {measured} evenly spread steps here: for a model this large, every step would keep the server "
-            "busy too long, above all for a replayed step. The live view (“now”) measures every step it can."
+            f"ρ is measured at {measured} evenly spread steps here: for a model this large, every step would cost too much, "
+            "above all in a snapshot kept while training (training waits for it). The live view (“now”) measures every step it can."
         )
 
     eig = {block.label: v for block, v in snap.eigenvalues.items() if block.layer == layer and not block.reverse}

@@ -114,7 +114,7 @@ def test_a_server_starts_its_training_processes_before_it_imports_torch():
 
 
 def test_a_training_process_imports_no_pandas():
-    """A training process (rnn_core.runs.worker) builds no DataFrame and reads no CSV: pandas, 0.3 s of its start, is
+    """A training process (rnn_core.runs.worker) builds no DataFrame and reads no CSV: pandas, a fifth of its start, is
     imported only where a frame is built or a table read (History.frame, numeric_columns)."""
     code = "import sys, rnn_core.runs.worker\nassert not {'pandas', 'plotly', 'streamlit'} & set(sys.modules), 'imported'"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -67,15 +68,15 @@ def test_a_many_to_one_task_runs_its_first_steps_without_gradients():
     assert (reach.norms[0, :15] == 0).all() and (reach.norms[0, 15:] > 0).all()
 
 
-def test_stacking_the_losses_gives_what_one_backward_pass_per_loss_gives(monkeypatch):
+@pytest.mark.parametrize("task", [{"name": "sine", "seq_len": 10}, {"name": "characters", "seq_len": 10, "text_source": "grammar"}])
+def test_stacking_the_losses_gives_what_one_backward_pass_per_loss_gives(monkeypatch, task):
     """gradient_reach stacks one copy of the batch per L_τ and backpropagates them together, as many at a time as
-    REACH_NUMBERS allows: two layers (the top one's), cut or not, the same norms as one copy (one L_τ) at a time. (A
-    task with a loss at every step has no bidirectional model; one that answers once has one L_τ to stack.)"""
+    REACH_NUMBERS allows: two layers (the top one's), cut or not, numbers or one-hot characters, the same norms as one
+    copy (one L_τ) at a time. (A task with a loss at every step has no bidirectional model; one that answers once has
+    one L_τ to stack.)"""
     from rnn_core.lessons import truncation
 
-    config = ExperimentConfig().with_changes(
-        task={"name": "sine", "seq_len": 10}, model={"cell": "gru", "hidden_size": 4, "num_layers": 2}
-    )
+    config = ExperimentConfig().with_changes(task=task, model={"cell": "gru", "hidden_size": 4, "num_layers": 2})
     trainer = Trainer(config, make_task(config.task))
     trainer.run(3)
     args = trainer.model, trainer.task, trainer.probe

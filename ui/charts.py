@@ -63,8 +63,8 @@ def csv_download(label: str, table: Callable[[], pd.DataFrame], file_name: str, 
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
-    """The CSV bytes of a table, when its button is pressed: exports (and pandas, 0.4 s) are imported then, not by a
-    server's first page."""
+    """The CSV bytes of a table, when its button is pressed: exports (and pandas) are imported then, not by a server's
+    first page."""
     from rnn_core.inspect.exports import to_csv
 
     return to_csv(frame)

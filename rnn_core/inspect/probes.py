@@ -141,8 +141,8 @@ def snapshots_of(trainer) -> Snapshots:
 def take_snapshot(model, task, batch, step: int, jacobian_budget: float = JACOBIAN_BUDGET, defer_spectra: bool = False) -> ProbeSnapshot:
     """Record the model's recurrent layers step by step on ``batch`` and measure everything the views show; the step
     Jacobian's spectral radius at the steps ``jacobian_budget`` affords (:func:`jacobian_steps`). With
-    ``defer_spectra`` (a snapshot kept while training), a cell that reads its state leaves them to their first reader
-    (:class:`WeightSpectra`), who measures every step if the whole spectra cost at most ``DEFERRED_COST``.
+    ``defer_spectra`` (a snapshot kept while training), a cell that reads its state and whose whole spectra cost at
+    most ``DEFERRED_COST`` leaves them to their first reader, who measures every step (:class:`WeightSpectra`).
 
     Three gradients are wanted: of the whole loss L and of the loss L_τ at step τ with respect to every h_t, and of
     the score at τ with respect to every input. Three backward passes through the step-by-step graph would cost
@@ -197,12 +197,12 @@ def take_snapshot(model, task, batch, step: int, jacobian_budget: float = JACOBI
 
 
 def _weight_spectra(twin, cell_name: str, hidden, cell, gates, budget: float, defer: bool):
-    """A state-reading cell's spectra: measured now within ``budget``, or, when deferring is asked, left to their first
-    reader, who measures every step if they are cheap enough (``DEFERRED_COST``) and else the steps ``budget`` affords."""
+    """A state-reading cell's spectra: left to their first reader (every step) when deferring is asked and they are
+    cheap enough, else measured now within ``budget``."""
     spectra = WeightSpectra.of(twin, cell_name, hidden, cell, gates, budget)
-    if not defer:
-        return spectra.measured()
-    return replace(spectra, budget=DEFERRED_COST) if spectra.cost <= DEFERRED_COST else spectra
+    if defer and spectra.cost <= DEFERRED_COST:
+        return replace(spectra, budget=DEFERRED_COST)
+    return spectra.measured()
 
 
 _TWINS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its twin; an entry goes with its model

@@ -1,6 +1,6 @@
 """Tables the views show, as pandas DataFrames: what a model predicts, and what its parameters are.
 
-Each function imports pandas itself: a server's first page shows no table, and its import costs that page 0.4 s."""
+Each function imports pandas itself: a server's first page shows no table, and need not wait for pandas' import."""
 
 from __future__ import annotations
 

@@ -3,8 +3,8 @@ step Jacobian ∂s_t/∂s_{t−1} along the first probe sequence (rnn_core.nn.ja
 eigendecompositions are most of a snapshot's cost.
 
 A cell that reads its state (RNN, GRU, LSTM) keeps a copy of each W_hh and b_hh beside the snapshot's own states and
-gates (:class:`WeightSpectra`), from which the spectra are measured: at once, or, for a snapshot kept while training,
-by the view that first reads them. A linear recurrence's are measured at once
+gates (:class:`WeightSpectra`), from which the spectra are measured: at once, or, for a snapshot kept while training
+whose spectra are cheap enough, by the view that first reads them. A linear recurrence's are measured at once
 (:func:`linear_spectra`): its step Jacobian is diagonal and needs no eigendecomposition.
 """
 
@@ -23,11 +23,10 @@ from rnn_core.nn.cell_facts import CELLS
 from rnn_core.nn.jacobians import recorded_step_diagonals, recurrent_weights, sequence_step_jacobians
 
 JACOBIAN_BUDGET = 4e9  # S³ summed over the step Jacobians a snapshot decomposes: about 2 s on one core
-KEPT_JACOBIAN_BUDGET = 2.5e6  # ... for a snapshot kept while training, which its first reader measures on the server
-# A kept snapshot whose whole spectra cost at most this (every step's Jacobian and every W_hh block, Σ S³) is measured
-# at every step by that reader: about 10 ms. The default LSTM's cost 1.1e7 (40 steps of a 64 × 64 Jacobian); larger
-# models' kept snapshots measure the steps KEPT_JACOBIAN_BUDGET affords (at least two), so a replayed step costs the
-# server a fraction of a second at most (0.6 s for an LSTM of 2 × 256 units).
+KEPT_JACOBIAN_BUDGET = 2.5e6  # ... for a snapshot kept while training and measured at once, which training waits for
+# A kept snapshot whose whole spectra cost at most this (every step's Jacobian and every W_hh block, Σ S³) leaves them
+# to the view that first reads them, on the server, once: about 10 ms. The default LSTM's cost 1.1e7 (40 steps of a
+# 64 × 64 Jacobian); larger models are measured at once within KEPT_JACOBIAN_BUDGET.
 DEFERRED_COST = 2e7
 
 
@@ -77,8 +76,7 @@ class WeightSpectra:
 
     A snapshot kept while training is taken every ``probe_every`` steps, and training waits for it, but it is shown
     only if a student replays that step on the Gradients page: left for that moment, its eigendecompositions (40 % of
-    the default LSTM's snapshot, 60 % of a 2 × 256 LSTM's) cost the training process a copy of the weights (16 KB for
-    the default LSTM) instead.
+    the default LSTM's snapshot) cost the training process a copy of the weights (16 KB) instead.
     """
 
     mode: str

@@ -64,7 +64,7 @@ class History:
     def frame(self) -> pd.DataFrame:
         """The rows as a DataFrame (built once per change; the caller must not modify it)."""
         if self._frame is None:
-            import pandas as pd  # here, not at the top: a training process never builds a frame, nor pays pandas' 0.3 s import
+            import pandas as pd  # here, not at the top: a training process never builds a frame, nor imports pandas
 
             data = {name: self._table[: self._n, i].copy() for i, name in enumerate(COLUMNS)}
             data["step"] = data["step"].astype(np.int64)
