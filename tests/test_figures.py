@@ -25,7 +25,7 @@ from rnn_core.lessons.modes import MODES, diagram_columns
 from rnn_core.lessons.notes import scalar_relu_gradients
 from rnn_core.lessons.truncation import gradient_reach
 from rnn_core.train.trainer import Trainer
-from rnn_core.viz.theme import margins_for
+from rnn_core.viz.theme import DRAWN_POINTS, margins_for, thinned
 
 HELPERS = {"typed", "figure"}  # not builders
 
@@ -209,6 +209,43 @@ def test_the_clipping_threshold_is_drawn_only_when_clipping_is_on():
     assert on["layout"]["shapes"][0]["y0"] == 1.0 and on["layout"]["annotations"][0]["text"] == "clip at 1"
     off = figures.clipping_chart(np.arange(3), np.ones(3), np.ones(3), 0.0)
     assert len(off["data"]) == 1 and "shapes" not in off["layout"]
+
+
+def test_a_long_series_is_drawn_with_its_extremes_in_every_run_of_steps():
+    """20,000 steps (a whole run) of a noisy loss with one spike and one dip: at most DRAWN_POINTS real points, the first,
+    the last, the spike, the dip, and in every run of ten steps its lowest and highest value."""
+    steps = np.arange(1, 20_001)  # (n,)
+    loss = np.random.default_rng(0).lognormal(size=steps.size)
+    loss[12_345], loss[777] = 1e3, 1e-6
+    x, y = thinned(steps, loss)
+    assert len(x) <= DRAWN_POINTS and np.all(np.diff(x) > 0)
+    np.testing.assert_array_equal(y, loss[x - 1])  # every point drawn is the step's own value: hover shows the truth
+    assert {1, 20_000, 12_346, 778} <= set(x.tolist())
+    x, y = thinned(steps, loss, most=2002)  # 1,000 runs of 20 steps, two points each, and the first and the last
+    for start in range(0, 20_000, 20):
+        run = loss[start : start + 20]
+        assert run.max() in y and run.min() in y
+    short, values = np.arange(DRAWN_POINTS), loss[:DRAWN_POINTS]
+    assert all(a is b for a, b in zip(thinned(short, values), (short, values)))  # drawn as it is
+
+
+def test_charts_over_training_send_a_bounded_number_of_points():
+    """Train's loss curve, Gradients' norms before and after clipping and Compare runs' overlays, for a run of 20,000
+    steps: each trace at most DRAWN_POINTS points, the highest norm before clipping among them."""
+    steps, rng = np.arange(1, 20_001), np.random.default_rng(1)
+    loss, norm = rng.lognormal(size=steps.size), rng.lognormal(size=steps.size)
+    norm[9_999] = 500.0
+    specs = [
+        figures.loss_curve(steps, loss, np.arange(0, 20_001, 100), rng.random(201)),
+        figures.clipping_chart(steps, norm, np.minimum(norm, 1.0), 1.0),
+        figures.overlay_lines({"a": (steps, loss), "b": (steps, norm)}, "Training loss", "step", "loss"),
+    ]
+    for spec in specs:
+        for trace in spec["data"]:
+            assert 200 <= len(decode(trace["x"])) == len(decode(trace["y"])) <= DRAWN_POINTS
+    before, after = specs[1]["data"]
+    np.testing.assert_array_equal(decode(before["x"]), decode(after["x"]))  # one set of steps for both lines
+    assert decode(before["y"]).max() == 500.0
 
 
 def test_gate_histograms_send_counted_bins_as_percentages():

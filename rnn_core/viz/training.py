@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnn_core.viz.theme import COLOURS, figure, text_spec, time_axis, typed
+from rnn_core.viz.theme import COLOURS, figure, text_spec, thinned, time_axis, typed
 
 
 def gradient_norm_chart(norms: np.ndarray, title: str, value_label: str = "‖∂L/∂h_t‖") -> dict:
@@ -35,7 +35,8 @@ def gradient_norm_chart(norms: np.ndarray, title: str, value_label: str = "‖�
 
 
 def loss_curve(steps: np.ndarray, losses: np.ndarray, probe_steps: np.ndarray, probe_losses: np.ndarray) -> dict:
-    """Training loss per step and the loss on the fixed probe batch, on a log scale."""
+    """Training loss per step (as drawn: :func:`thinned`) and the loss on the fixed probe batch, on a log scale."""
+    steps, losses = thinned(steps, losses)
     training = {
         "type": "scatter",
         "x": typed(steps),
@@ -135,7 +136,8 @@ def gradient_profiles(total: np.ndarray, single: np.ndarray, tau: int, title: st
 
 
 def clipping_chart(steps: np.ndarray, before: np.ndarray, after: np.ndarray, threshold: float) -> dict:
-    """The global gradient norm at every training step, before and after clipping."""
+    """The global gradient norm at every training step (as drawn: :func:`thinned`), before and after clipping."""
+    steps, before, after = thinned(steps, before, after)
     x = typed(steps)
     traces = [{"type": "scatter", "x": x, "y": typed(before), "name": "before clipping", "mode": "lines", "line": {"width": 2}}]
     layout = {}
@@ -180,7 +182,8 @@ def clipping_chart(steps: np.ndarray, before: np.ndarray, after: np.ndarray, thr
 
 
 def overlay_lines(series: dict[str, tuple[np.ndarray, np.ndarray]], title: str, x_label: str, y_label: str, log_y: bool = True) -> dict:
-    """Several runs on one chart: ``series`` maps a run's label to its (x, y). Non-positive values leave a log axis.
+    """Several runs on one chart: ``series`` maps a run's label to its (x, y), each drawn as :func:`thinned` does.
+    Non-positive values leave a log axis.
 
     The legend stands to the right of the plot, one run per line: run labels are long, and a legend of several rows
     under the plot would run into the axis title.
@@ -189,8 +192,9 @@ def overlay_lines(series: dict[str, tuple[np.ndarray, np.ndarray]], title: str, 
     for label, (x, y) in series.items():
         x, y = np.asarray(x), np.asarray(y, dtype=float)
         keep = y > 0 if log_y else np.isfinite(y)
-        mode = "lines" if keep.sum() > 3 else "lines+markers"  # a line through one point draws nothing: mark it
-        traces.append({"type": "scatter", "x": typed(x[keep]), "y": typed(y[keep]), "name": label, "mode": mode, "line": {"width": 3}})
+        x, y = thinned(x[keep], y[keep])
+        mode = "lines" if len(x) > 3 else "lines+markers"  # a line through one point draws nothing: mark it
+        traces.append({"type": "scatter", "x": typed(x), "y": typed(y), "name": label, "mode": mode, "line": {"width": 3}})
     return figure(
         title,
         traces,
