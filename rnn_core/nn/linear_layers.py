@@ -82,9 +82,22 @@ def _scan(a: Tensor, b: Tensor, h0: Tensor) -> Tensor:
     return b
 
 
+def _scan_back(c: Tensor, g: Tensor) -> Tensor:
+    """λ_t = g_t + c_t ⊙ λ_{t+1}, every t from the last back (c_{T-1} = 0: nothing comes after the last step), by
+    :func:`_scan`'s doubling run backwards in time on the arrays as they are: no reversed copies of them. ``c`` and
+    ``g`` are worked on in place and λ is returned in ``g``'s memory."""
+    d = 1
+    while d < g.size(0):
+        g[:-d] += c[:-d] * g[d:]  # the product is a new tensor: g's overlapping rows are read before they change
+        if 2 * d < g.size(0):
+            c[:-d] = c[:-d] * c[d:]
+        d *= 2
+    return g
+
+
 class _LinearScan(torch.autograd.Function):
-    """:func:`_scan` forward, and backward the adjoint recurrence by the same scan (complex states as torch defines
-    their gradients: through the conjugates of a_t and h_{t-1})."""
+    """:func:`_scan` forward, and backward the adjoint recurrence by the same scan run backwards (complex states as
+    torch defines their gradients: through the conjugates of a_t and h_{t-1})."""
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor, h0: Tensor) -> Tensor:
@@ -97,12 +110,18 @@ class _LinearScan(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad: Tensor):
         a, h, h0 = ctx.saved_tensors
-        a_next = torch.cat([a[1:], torch.zeros_like(a[:1])]).conj()  # a_{t+1}, none after the last step
-        reach = _scan(a_next.flip(0), grad.flip(0), torch.zeros((), dtype=grad.dtype)).flip(0)  # λ_t
-        previous = torch.cat([h0.unsqueeze(0).expand_as(h[:1]), h[:-1]])  # h_{t-1}
-        grad_a = (reach * previous.conj()).sum_to_size(a.shape) if ctx.needs_input_grad[0] else None
+        next_a = torch.empty(h.shape, dtype=h.dtype)  # conj(a_{t+1}): what λ_{t+1} is multiplied by to reach h_t
+        next_a[:-1], next_a[-1] = a[1:].conj(), 0
+        reach = _scan_back(next_a, grad.clone())  # λ_t, the whole gradient reaching h_t
+        grad_a = grad_h0 = None
+        if ctx.needs_input_grad[0]:  # λ_t ⊙ conj(h_{t-1}), h_{-1} being h0
+            through = torch.empty_like(reach)
+            torch.mul(reach[1:], h[:-1].conj(), out=through[1:])
+            through[0] = reach[0] * h0.conj()
+            grad_a = through.sum_to_size(a.shape)
         grad_b = reach.sum_to_size(ctx.b_shape) if ctx.needs_input_grad[1] else None
-        grad_h0 = (a[0].conj() * reach[0]).sum_to_size(h0.shape) if ctx.needs_input_grad[2] else None
+        if ctx.needs_input_grad[2]:
+            grad_h0 = (a[0].conj() * reach[0]).sum_to_size(h0.shape)
         return grad_a, grad_b, grad_h0
 
 
