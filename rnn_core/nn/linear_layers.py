@@ -171,6 +171,7 @@ class _LinearRecurrence(_RecurrentBase):
         return states
 
     def _run_direction(self, x: Tensor, state: tuple[Tensor, ...], k: int, reverse: bool, keep: bool):
+        x = x.contiguous()  # (T, B, H_in): a batch-first input arrives transposed, which F.linear would copy per product
         a, b, gates = self.coefficients(x, k)  # each (T, B, *state_shape)
         if keep:  # step by step, the teaching path: every state kept in the graph for ∂L/∂s_t
             s, steps = state[0], [None] * x.size(0)
