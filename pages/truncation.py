@@ -82,6 +82,12 @@ if len(whole.loss_steps) > 1:
         "the past, fading as it goes; truncated, the picture breaks into triangles, one per piece (the dotted lines "
         "mark where each starts). The gradient the optimiser sees is the sum over the rows: the long-range part, far "
         "below the diagonal, is what truncation throws away."
+        + (
+            f" Your model is large: {len(whole.loss_steps)} of its {whole.losses} losses are drawn, evenly spread from "
+            "the first to the last, which keeps this page quick for everyone on the server."
+            if len(whole.loss_steps) < whole.losses
+            else ""
+        )
     )
 
 st.subheader("What the cut costs")

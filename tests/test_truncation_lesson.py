@@ -94,3 +94,23 @@ def test_stacking_the_losses_gives_what_one_backward_pass_per_loss_gives(monkeyp
         np.testing.assert_allclose(grouped.norms, alone.norms, rtol=1e-5, atol=1e-9)
         first = 9 - 9 % cut if cut else 0  # where the piece of τ = 9 starts
         assert (alone.norms[9, first:] > 0).all() and (alone.norms[9, :first] == 0).all()
+
+
+def test_a_large_models_losses_are_sampled_evenly_and_each_row_is_its_own(monkeypatch):
+    """Past REACH_BUDGET the picture shows some losses, evenly spread, the first and the last included, each row the
+    same norms as with every loss drawn (a row's gradient is its own loss's, whoever else is stacked)."""
+    from rnn_core.lessons import truncation
+
+    config = ExperimentConfig().with_changes(task={"seq_len": 10}, model={"cell": "gru", "hidden_size": 4, "num_layers": 2})
+    trainer = Trainer(config, make_task(config.task))
+    trainer.run(3)
+    args = trainer.model, trainer.task, trainer.probe
+    every = gradient_reach(*args, 3)
+    per_copy = 2 * len(trainer.probe.x) * 10 * 4  # layers × rows × steps × units
+    monkeypatch.setattr(truncation, "REACH_BUDGET", 4 * per_copy)  # four losses' copies
+    sampled = gradient_reach(*args, 3)
+    assert every.losses == sampled.losses == len(every.loss_steps) == 10
+    assert sampled.loss_steps.tolist() == [0, 3, 6, 9]
+    np.testing.assert_allclose(sampled.norms, every.norms[[0, 3, 6, 9]], rtol=1e-5, atol=1e-9)
+    assert sampled.piece_starts == every.piece_starts
+    assert truncation.sampled_losses(list(range(10)), 10 * per_copy) == [0, 9]  # at least the first and the last

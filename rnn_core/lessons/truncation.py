@@ -39,15 +39,30 @@ class Reach:
     """How far back each loss's gradient reaches: ``norms[i, t]`` = ‖∂L_τ/∂h_t‖ for τ = ``loss_steps[i]``, over the
     probe batch, top layer (forward direction). Zero where t > τ, and where truncation cut the path."""
 
-    loss_steps: np.ndarray  # (R,) the steps τ that have a loss
+    loss_steps: np.ndarray  # (R,) the steps τ that have a loss: all of them, or REACH_BUDGET's even sample
     norms: np.ndarray  # (R, T)
     piece_starts: tuple[int, ...]  # the steps where a backpropagated piece starts: no gradient crosses to before them
+    losses: int  # how many steps have a loss: R, unless they were sampled
 
 
 # h_t numbers (layers × directions × rows × steps × units) one stacked recording holds. Its step-by-step graph keeps
 # several times that (gates, c_t and their gradients): for an LSTM of 2 × 256 units on 200 steps, the two pictures
 # peak 130 MB above the process's memory and take 30 s (one copy at a time: 100 MB and 48 s; 2**22: 490 MB and 14 s).
 REACH_NUMBERS = 2**20
+# h_t numbers recorded for one picture, over all its losses' copies. The default model records 0.2 million for its 40
+# losses, its two pictures 79 ms; that LSTM of 2 × 256 units recorded 82 million for its 200, 30 s of the server's turn
+# that every session shares. Past the budget the losses are sampled, evenly, the first and the last included: that
+# LSTM's pictures show 10 of its 200 losses, in 2 s.
+REACH_BUDGET = 2**22
+
+
+def sampled_losses(loss_steps: list[int], per_copy: int) -> list[int]:
+    """The steps τ whose loss a picture shows: all of ``loss_steps`` if their copies (``per_copy`` h_t numbers each) fit
+    in REACH_BUDGET, else as many as fit (at least two), evenly spread from the first to the last."""
+    most = max(2, REACH_BUDGET // per_copy)
+    if len(loss_steps) <= most:
+        return loss_steps
+    return [loss_steps[i] for i in np.unique(np.linspace(0, len(loss_steps) - 1, most).round().astype(int))]
 
 
 def gradient_reach(model: SequenceModel, task: Task, batch: Batch, length: int) -> Reach:
@@ -56,17 +71,19 @@ def gradient_reach(model: SequenceModel, task: Task, batch: Batch, length: int) 
 
     One backward pass per loss L_τ cost the lesson's page 0.3 s on the default model. The batch is stacked instead,
     one copy per τ, each copy carrying its own L_τ, so that one backward pass per piece gives them all
-    (``hidden_grad_norm(parts=...)``), as many copies at a time as ``REACH_NUMBERS`` allows."""
+    (``hidden_grad_norm(parts=...)``), as many copies at a time as ``REACH_NUMBERS`` allows; a large model's losses are
+    sampled (:func:`sampled_losses`)."""
     inputs = model.encoder(batch.x).detach()
     B, T = inputs.shape[:2]
-    loss_steps = [T - 1] if task.many_to_one else [tau for tau in range(T) if batch.mask[:, tau].any()]
+    every = [T - 1] if task.many_to_one else [tau for tau in range(T) if batch.mask[:, tau].any()]
     per_copy = model.config.num_layers * model.num_directions * B * T * model.config.hidden_size
+    loss_steps = sampled_losses(every, per_copy)
     group = max(1, REACH_NUMBERS // per_copy)
     rows, starts = [], ()
     for i in range(0, len(loss_steps), group):
         norms, starts = _reach(model, task, batch, inputs, length, loss_steps[i : i + group])
         rows.append(norms)
-    return Reach(np.array(loss_steps), np.concatenate(rows), starts)
+    return Reach(np.array(loss_steps), np.concatenate(rows), starts, len(every))
 
 
 def _reach(model: SequenceModel, task: Task, batch: Batch, inputs: torch.Tensor, length: int, taus: list[int]):

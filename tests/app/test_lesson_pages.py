@@ -163,7 +163,7 @@ def test_rnn_by_hand_checks_a_students_prediction_against_pytorch(app):
     assert "'zero' is not a number" in app.error[0].value
 
 
-def test_truncation_page_shows_the_cut_on_the_live_model_and_what_it_costs():
+def test_truncation_page_shows_the_cut_on_the_live_model_and_what_it_costs(monkeypatch):
     import numpy as np
     from streamlit.testing.v1 import AppTest
 
@@ -193,6 +193,16 @@ def test_truncation_page_shows_the_cut_on_the_live_model_and_what_it_costs():
     at.slider(key="tbptt_lesson_k").set_value(10).run()
     _, reach = plotly_figures(at)
     assert [s["x0"] for s in reach["layout"]["shapes"]] == [10.5]
+    assert not any("Your model is large" in c.value for c in at.caption)
+
+    from rnn_core.lessons import truncation
+
+    monkeypatch.setattr(truncation, "REACH_BUDGET", 4 * 4 * 20 * 32)  # four copies of the probe batch's h_t: a large model
+    at.run()
+    _, reach = plotly_figures(at)
+    assert decode(reach["data"][0]["y"]).tolist() == [1, 7, 14, 20]  # τ counted from 1: the first and the last, evenly
+    assert any("Your model is large: 4 of its 20 losses are drawn" in c.value for c in at.caption)
+    monkeypatch.undo()
 
     at.button(key="tbptt_lesson_train").click().run()
     assert not at.exception, [e.message for e in at.exception]
