@@ -213,7 +213,7 @@ def test_the_clipping_threshold_is_drawn_only_when_clipping_is_on():
 
 def test_a_long_series_is_drawn_with_its_extremes_in_every_run_of_steps():
     """20,000 steps (a whole run) of a noisy loss with one spike and one dip: at most DRAWN_POINTS real points, the first,
-    the last, the spike, the dip, and in every run of ten steps its lowest and highest value."""
+    the last, the spike, the dip, and in every run of steps its lowest and highest value."""
     steps = np.arange(1, 20_001)  # (n,)
     loss = np.random.default_rng(0).lognormal(size=steps.size)
     loss[12_345], loss[777] = 1e3, 1e-6
@@ -222,6 +222,7 @@ def test_a_long_series_is_drawn_with_its_extremes_in_every_run_of_steps():
     np.testing.assert_array_equal(y, loss[x - 1])  # every point drawn is the step's own value: hover shows the truth
     assert {1, 20_000, 12_346, 778} <= set(x.tolist())
     x, y = thinned(steps, loss, most=2002)  # 1,000 runs of 20 steps, two points each, and the first and the last
+    assert len(x) > 1900  # the points are used: every run has steps of its own
     for start in range(0, 20_000, 20):
         run = loss[start : start + 20]
         assert run.max() in y and run.min() in y

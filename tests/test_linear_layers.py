@@ -80,6 +80,8 @@ def test_the_scans_own_backward_passes_gradcheck(dtype):
     b = torch.randn(7, 2, 3, dtype=dtype, requires_grad=True)
     h0 = torch.randn(2, 3, dtype=dtype, requires_grad=True)
     assert torch.autograd.gradcheck(linear_scan, (a, b, h0))
+    assert torch.autograd.gradcheck(linear_scan, (a[:1], b[:1], h0))  # one step: nothing comes after it
+    assert torch.autograd.gradcheck(linear_scan, (a.detach(), b, h0.detach()))  # b alone asks for its gradient
 
 
 def test_forward_takes_the_scan_where_it_pays_and_the_loop_elsewhere():

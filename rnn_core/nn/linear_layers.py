@@ -110,7 +110,7 @@ class _LinearScan(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad: Tensor):
         a, h, h0 = ctx.saved_tensors
-        next_a = torch.empty(h.shape, dtype=h.dtype)  # conj(a_{t+1}): what λ_{t+1} is multiplied by to reach h_t
+        next_a = h.new_empty(h.shape)  # conj(a_{t+1}): what λ_{t+1} is multiplied by to reach h_t
         next_a[:-1], next_a[-1] = a[1:].conj(), 0
         reach = _scan_back(next_a, grad.clone())  # λ_t, the whole gradient reaching h_t
         grad_a = grad_h0 = None

@@ -74,25 +74,29 @@ def typed(values) -> dict | list:
 DRAWN_POINTS = 2000
 
 
-def thinned(x: np.ndarray, *ys: np.ndarray, most: int = DRAWN_POINTS) -> tuple[np.ndarray, ...]:
-    """``x`` and the series ``ys`` (same length, ordered by ``x``) at no more than ``most`` of their points, as drawn.
+def thinned(x, y, *more, most: int = DRAWN_POINTS) -> tuple[np.ndarray, ...]:
+    """``x`` and the series ``y``, ``*more`` (finite, of x's length, ordered by x) at no more than ``most`` of their
+    points, as drawn.
 
-    A long series is cut into equal runs of steps and each run keeps, of every series, its lowest and its highest
-    point (and the series its first and last): the line spans the same band at every pixel, spikes included, and every
-    point drawn is a real one, so a hover shows a step's true value. Short series come back as they are.
+    A long series is cut into runs of steps, as many as the points allow, and each run keeps, of every series, its
+    lowest and its highest point (and the first and last step are kept): the line spans the same band at every pixel,
+    spikes included, and every point drawn is a real one, so a hover shows a step's true value. Short series come
+    back as they are.
     """
-    n = len(x)
-    runs = most // (2 * len(ys)) - 1  # two points per run and series, and room for the first and the last
+    x, ys = np.asarray(x), [np.asarray(v) for v in (y, *more)]
+    n, runs = len(x), most // (2 * len(ys)) - 1  # two points per run and series, and room for the first and the last
     if n <= most or runs < 1:
         return (x, *ys)
-    size = -(-n // runs)  # steps per run, the last run shorter
+    bounds = np.linspace(0, n, runs + 1).astype(int)  # run r: steps bounds[r] … bounds[r + 1] − 1
+    width = int(np.diff(bounds).max())
+    steps = np.minimum(bounds[:-1, None] + np.arange(width), bounds[1:, None] - 1)  # (runs, width): a short run repeats its last
     picked = [np.array([0, n - 1])]
-    for y in ys:
-        padded = np.pad(np.asarray(y), (0, runs * size - n), mode="edge").reshape(runs, size)  # (runs, size)
-        starts = np.arange(runs) * size
-        picked += [np.minimum(starts + padded.argmin(axis=1), n - 1), np.minimum(starts + padded.argmax(axis=1), n - 1)]
-    keep = np.unique(np.concatenate(picked))  # sorted: in the order of x
-    return (x[keep], *(np.asarray(y)[keep] for y in ys))
+    for values in ys:
+        in_runs = values[steps]  # (runs, width)
+        for extreme in (in_runs.argmin(axis=1), in_runs.argmax(axis=1)):  # (runs,) each
+            picked.append(np.take_along_axis(steps, extreme[:, None], axis=1))
+    keep = np.unique(np.concatenate([p.ravel() for p in picked]))  # sorted: in the order of x
+    return (x[keep], *(v[keep] for v in ys))
 
 
 def text_spec(text: str) -> dict:

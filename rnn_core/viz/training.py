@@ -137,7 +137,10 @@ def gradient_profiles(total: np.ndarray, single: np.ndarray, tau: int, title: st
 
 def clipping_chart(steps: np.ndarray, before: np.ndarray, after: np.ndarray, threshold: float) -> dict:
     """The global gradient norm at every training step (as drawn: :func:`thinned`), before and after clipping."""
-    steps, before, after = thinned(steps, before, after)
+    if threshold > 0:
+        steps, before, after = thinned(steps, before, after)
+    else:  # only the norm before clipping is drawn: the points are all its own
+        steps, before = thinned(steps, before)
     x = typed(steps)
     traces = [{"type": "scatter", "x": x, "y": typed(before), "name": "before clipping", "mode": "lines", "line": {"width": 2}}]
     layout = {}
