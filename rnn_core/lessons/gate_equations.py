@@ -16,25 +16,36 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-NOTES_FORMS = {  # the notes' form, [h_{t−1}, x_t] concatenated (one weight per gate)
+NOTES_FORMS = {  # the notes' form, [h_{t−1}, x_t] concatenated (one weight per gate): one equation each
     "lstm": (
-        "f_t = σ(W_f [h_{t−1}, x_t] + b_f),  i_t = σ(W_i [h_{t−1}, x_t] + b_i),  C̃_t = tanh(W_c [h_{t−1}, x_t] + b_c),\n"
-        "C_t = f_t ⊙ C_{t−1} + i_t ⊙ C̃_t,  o_t = σ(W_o [h_{t−1}, x_t] + b_o),  h_t = o_t ⊙ tanh(C_t)"
+        "f_t = σ(W_f [h_{t−1}, x_t] + b_f)",
+        "i_t = σ(W_i [h_{t−1}, x_t] + b_i)",
+        "C̃_t = tanh(W_c [h_{t−1}, x_t] + b_c)",
+        "C_t = f_t ⊙ C_{t−1} + i_t ⊙ C̃_t",
+        "o_t = σ(W_o [h_{t−1}, x_t] + b_o)",
+        "h_t = o_t ⊙ tanh(C_t)",
     ),
     "gru": (
-        "z_t = σ(W_z [h_{t−1}, x_t]),  r_t = σ(W_r [h_{t−1}, x_t]),  h̃_t = tanh(W [r_t ⊙ h_{t−1}, x_t]),\n"
-        "h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t"
+        "z_t = σ(W_z [h_{t−1}, x_t])",
+        "r_t = σ(W_r [h_{t−1}, x_t])",
+        "h̃_t = tanh(W [r_t ⊙ h_{t−1}, x_t])",
+        "h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t",
     ),
 }
 TORCH_FORMS = {  # torch.nn.LSTM's and torch.nn.GRU's documented equations
     "lstm": (
-        "i_t = σ(W_ii x_t + b_ii + W_hi h_{t−1} + b_hi),  f_t = σ(W_if x_t + b_if + W_hf h_{t−1} + b_hf),\n"
-        "g_t = tanh(W_ig x_t + b_ig + W_hg h_{t−1} + b_hg),  o_t = σ(W_io x_t + b_io + W_ho h_{t−1} + b_ho),\n"
-        "c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t,  h_t = o_t ⊙ tanh(c_t)"
+        "i_t = σ(W_ii x_t + b_ii + W_hi h_{t−1} + b_hi)",
+        "f_t = σ(W_if x_t + b_if + W_hf h_{t−1} + b_hf)",
+        "g_t = tanh(W_ig x_t + b_ig + W_hg h_{t−1} + b_hg)",
+        "o_t = σ(W_io x_t + b_io + W_ho h_{t−1} + b_ho)",
+        "c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t",
+        "h_t = o_t ⊙ tanh(c_t)",
     ),
     "gru": (
-        "r_t = σ(W_ir x_t + b_ir + W_hr h_{t−1} + b_hr),  z_t = σ(W_iz x_t + b_iz + W_hz h_{t−1} + b_hz),\n"
-        "n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn)),  h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}"
+        "r_t = σ(W_ir x_t + b_ir + W_hr h_{t−1} + b_hr)",
+        "z_t = σ(W_iz x_t + b_iz + W_hz h_{t−1} + b_hz)",
+        "n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))",
+        "h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}",
     ),
 }
 _BLOCKS = {  # the notes' symbol → its block in torch's rows, and the name torch's documentation gives it

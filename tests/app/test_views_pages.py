@@ -98,8 +98,9 @@ def test_gates_page_for_lstm_gru_and_cells_without_gates(app):
 
 def test_gates_page_writes_the_notes_equations_beside_pytorchs_on_the_live_weights(app):
     open_page(app, "pages/gates.py")
-    codes = [c.value for c in app.code]
-    assert codes[0].startswith("f_t = σ(W_f [h_{t−1}, x_t] + b_f)") and codes[1].startswith("i_t = σ(W_ii x_t + b_ii")
+    equations = [m.value.split("  \n") for m in app.markdown if m.value.startswith("`")]
+    assert equations[0][0] == "`f_t = σ(W_f [h_{t−1}, x_t] + b_f)`" and equations[0][-1] == "`h_t = o_t ⊙ tanh(C_t)`"
+    assert equations[1][0] == "`i_t = σ(W_ii x_t + b_ii + W_hi h_{t−1} + b_hi)`" and len(equations[1]) == 6  # one to a line
     blocks = app.dataframe[1].value
     assert blocks.notes.tolist() == ["W_i, b_i", "W_f, b_f", "W_c, b_c", "W_o, b_o"]
     assert blocks["PyTorch, on x_t"][1] == "W_if = weight_ih_l0[rows 32–63]  (32 × 1)"  # the default sine model: H = 32
