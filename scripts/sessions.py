@@ -14,11 +14,13 @@ from scripts.served_app import AppServer, nav, sidebar_button, step_count, wait_
 
 
 def page_change_seconds(page, title: str, timeout: float = 60, charts: bool = True, any_heading: bool = False) -> float:
-    """Click a page in the sidebar; seconds until its heading shows and (``charts``) every chart on it has drawn.
+    """Click a page in the sidebar; seconds until its heading shows, its run has ended and (``charts``) every chart on it
+    has drawn.
 
     The heading is the page's title; with ``any_heading`` it is any heading other than the one shown before the click
-    (a page whose h1 says more than its name in the sidebar). A chart still marked stale (the page
-    before's) does not count. Not wait_idle: a training session's script runs every second, so it is never idle for long.
+    (a page whose h1 says more than its name in the sidebar). A chart still marked stale (the page before's) does not
+    count. The run must have ended: while it runs, the charts drawn so far may be one of the page's six. Not wait_idle:
+    a training session's script runs every second, so it is never idle for long.
     """
     before = page.evaluate("() => document.querySelector('[data-testid=stMain] h1')?.innerText.trim() ?? ''")
     expected = None if any_heading else title
@@ -29,6 +31,7 @@ def page_change_seconds(page, title: str, timeout: float = 60, charts: bool = Tr
             const h1 = document.querySelector('[data-testid=stMain] h1');
             const shown = h1 ? h1.innerText.trim() : '';
             if (expected !== null ? shown !== expected : (!shown || shown === before)) return false;
+            if (document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'running') return false;
             if (!charts) return true;
             if (document.querySelector('[data-testid=stSkeleton]')) return false;
             const drawn = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPlotlyChart]')];
