@@ -64,7 +64,7 @@ def grid_title(step: int, i: int) -> str:
 
 
 def equation_lines(equations: tuple[str, ...]) -> str:
-    """Equations in monospace, one to a line, the two forms side by side line for line. Inline code, not a code block
+    """Equations in monospace, one to a line, each form in its own column. Inline code, not a code block
     (``st.code``): a block wrapped an equation across lines in a half-width column, and loads Streamlit's syntax
     highlighter into the browser (0.3 s of script in a CPU profile of a session's first visit to this page)."""
     return "  \n".join(f"`{equation}`" for equation in equations)
