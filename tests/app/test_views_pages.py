@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rnn_core.lessons.gate_equations import NOTES_FORMS, TORCH_FORMS
 from tests.app.conftest import decode, plotly_figures
 from ui.keys import config_widget as key
 from ui.pages import PAGE_PATHS
@@ -101,6 +102,7 @@ def test_gates_page_writes_the_notes_equations_beside_pytorchs_on_the_live_weigh
     equations = [m.value.split("  \n") for m in app.markdown if m.value.startswith("`")]
     assert equations[0][0] == "`f_t = σ(W_f [h_{t−1}, x_t] + b_f)`" and equations[0][-1] == "`h_t = o_t ⊙ tanh(C_t)`"
     assert equations[1][0] == "`i_t = σ(W_ii x_t + b_ii + W_hi h_{t−1} + b_hi)`" and len(equations[1]) == 6  # one to a line
+    assert equations == [[f"`{e}`" for e in NOTES_FORMS["lstm"]], [f"`{e}`" for e in TORCH_FORMS["lstm"]]]  # every line, in order
     blocks = app.dataframe[1].value
     assert blocks.notes.tolist() == ["W_i, b_i", "W_f, b_f", "W_c, b_c", "W_o, b_o"]
     assert blocks["PyTorch, on x_t"][1] == "W_if = weight_ih_l0[rows 32–63]  (32 × 1)"  # the default sine model: H = 32
@@ -111,6 +113,9 @@ def test_gates_page_writes_the_notes_equations_beside_pytorchs_on_the_live_weigh
     assert float(metrics["The notes' z_t, r after the product as PyTorch: largest |h_t| difference"]) < 1e-5
     assert float(metrics["The notes' r_t ⊙ h_{t−1} before the product: largest |h_t| difference"]) > 0.001
     assert any("that is a different model" in c.value for c in app.caption)
+    equations = [m.value.split("  \n") for m in app.markdown if m.value.startswith("`")]
+    assert equations[0][2] == "`h̃_t = tanh(W [r_t ⊙ h_{t−1}, x_t])`" and equations[1][2].startswith("`n_t = tanh(W_in x_t")
+    assert all("`" not in e and "$" not in e for forms in (NOTES_FORMS, TORCH_FORMS) for form in forms.values() for e in form)
 
 
 @pytest.mark.parametrize("cell", ["mingru", "minlstm", "lru", "s6"])
