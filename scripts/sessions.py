@@ -20,8 +20,8 @@ def page_change_seconds(page, title: str, timeout: float = 60, charts: bool = Tr
     The heading is the page's title; with ``any_heading`` it is any heading other than the one shown before the click
     (a page whose h1 says more than its name in the sidebar). A chart still marked stale (the page before's) does not
     count. The run must have ended: while it runs, the charts drawn so far may be one of the page's six (a live refresh's
-    run, 20–50 ms, that began meanwhile is waited out too). Not wait_idle:
-    a training session's script runs every second, so it is never idle for long.
+    run, 20–50 ms, that began meanwhile is waited out too). Not wait_idle: a training session's script runs every second,
+    so it is never idle for long.
     """
     before = page.evaluate("() => document.querySelector('[data-testid=stMain] h1')?.innerText.trim() ?? ''")
     expected = None if any_heading else title

@@ -45,16 +45,21 @@ class WeightBlock(NamedTuple):
         return f"{name}:{self.gate}" if self.gate else name
 
 
+def evenly_spread(count: int, most: int) -> np.ndarray:
+    """Indices 0 … count − 1: all of them, or, past ``most``, that many (at least two) evenly spread, the first and the
+    last included. What a budget of work affords of a sequence's steps or losses."""
+    if count <= most:
+        return np.arange(count)
+    return np.unique(np.linspace(0, count - 1, max(most, 2)).round().astype(int))
+
+
 def jacobian_steps(seq_len: int, state_size: int, layer_directions: int, budget: float = JACOBIAN_BUDGET) -> np.ndarray:
     """The time steps whose step Jacobian a snapshot measures: all of them, unless that costs too much.
 
     An eigendecomposition of an S×S matrix costs about S³; past ``budget`` in all, the steps are spread evenly (first
     and last included), so that a big model's snapshot stays a few seconds.
     """
-    affordable = int(budget // (layer_directions * state_size**3))
-    if affordable >= seq_len:
-        return np.arange(seq_len)
-    return np.unique(np.linspace(0, seq_len - 1, max(affordable, 2)).round().astype(int))
+    return evenly_spread(seq_len, int(budget // (layer_directions * state_size**3)))
 
 
 @dataclass(frozen=True)

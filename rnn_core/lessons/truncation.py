@@ -17,6 +17,7 @@ import torch
 
 from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import Batch, Task
+from rnn_core.inspect.spectra import evenly_spread
 from rnn_core.lessons.accuracy_runs import accuracy_curve
 from rnn_core.train.losses import task_loss
 from rnn_core.train.models import SequenceModel
@@ -60,10 +61,7 @@ REACH_BUDGET = 2**22
 def sampled_losses(loss_steps: list[int], per_copy: int) -> list[int]:
     """The steps τ whose loss a picture shows: all of ``loss_steps`` if their copies (``per_copy`` h_t numbers each) fit
     in REACH_BUDGET, else as many as fit (at least two), evenly spread from the first to the last."""
-    most = max(2, REACH_BUDGET // per_copy)
-    if len(loss_steps) <= most:
-        return loss_steps
-    return [loss_steps[i] for i in np.unique(np.linspace(0, len(loss_steps) - 1, most).round().astype(int))]
+    return [loss_steps[i] for i in evenly_spread(len(loss_steps), REACH_BUDGET // per_copy)]
 
 
 def gradient_reach(model: SequenceModel, task: Task, batch: Batch, length: int) -> Reach:
