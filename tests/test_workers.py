@@ -17,6 +17,7 @@ import torch
 from rnn_core.config import ExperimentConfig, ModelConfig, TaskConfig, TrainConfig
 from rnn_core.data.tasks import make_task
 from rnn_core.inspect.probes import Snapshots, snapshots_of
+from rnn_core.runs import worker as worker_process
 from rnn_core.runs.service import TrainingService
 from rnn_core.runs.sharing import SharedRuns, run_key
 from rnn_core.runs.worker import NICENESS
@@ -231,3 +232,33 @@ def test_a_run_dropped_while_another_reports_is_skipped_not_trained():
     working = True
     worker.work(2.0)
     assert list(worker.runs) == trained_in_turn and worker.runs[trained_in_turn[0]].trainer.step == 5
+
+
+def test_a_worker_process_imports_torch_dynamo_once_it_has_answered_its_first_commands(monkeypatch):
+    """runs/worker.import_torch_dynamo: begun beside the first commands, the import held the interpreter lock while the
+    server's first page waited for its run's report; so a worker answers the commands it has first, then imports."""
+    happened = []
+    monkeypatch.setattr(worker_process, "import_torch_dynamo", lambda: happened.append("import torch._dynamo") or "begun")
+    monkeypatch.setattr(worker_process.Worker, "handle", lambda self, command: happened.append(command[0]))
+    monkeypatch.setattr(worker_process.os, "nice", lambda increment: None)  # not this test process's priority
+
+    class Commands:
+        """Two commands waiting, then a quiet moment (a poll that finds nothing), then two more."""
+
+        def __init__(self):
+            self.queue = [("start",), ("resume",), None, ("pause",), ("quit",)]
+
+        def poll(self, timeout):
+            if self.queue[0] is None:
+                self.queue.pop(0)
+                return False
+            return True
+
+        def recv(self):
+            return self.queue.pop(0)
+
+        def send(self, update):
+            pass
+
+    worker_process.serve(Commands(), threads=torch.get_num_threads())
+    assert happened == ["start", "resume", "import torch._dynamo", "pause"]
