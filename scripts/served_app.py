@@ -189,25 +189,26 @@ def _wait_healthy(url: str, deadline: float, launcher: subprocess.Popen | None =
         time.sleep(0.3)
 
 
+PAGE_STATE = """() => {
+    const app = document.querySelector('[data-testid=stApp]');
+    if (!app) return 'loading';
+    if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return 'connecting';
+    if (app.getAttribute('data-test-script-state') === 'running') return 'running';
+    if (document.querySelectorAll('[data-stale=true], [data-testid=stSkeleton]').length) return 'stale';
+    const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
+    if (charts.some(c => !c.querySelector('.js-plotly-plot .main-svg'))) return 'drawing';
+    return 'idle';
+}"""  # a JavaScript function: the page's state, 'idle' once connected, no script runs, nothing is stale and every chart has drawn
+
+
 def wait_idle(page, quiet: float = 0.8, timeout: float = 60) -> float:
-    """Wait until the app is connected, no script runs, nothing is stale and every chart has drawn, for `quiet` seconds.
+    """Wait until the page's state (PAGE_STATE) is idle for `quiet` seconds.
 
     Returns the seconds it took to become idle.
     """
     start, calm_since, state = time.monotonic(), None, "loading"
     while time.monotonic() - start < timeout:
-        state = page.evaluate(
-            """() => {
-                const app = document.querySelector('[data-testid=stApp]');
-                if (!app) return 'loading';
-                if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return 'connecting';
-                if (app.getAttribute('data-test-script-state') === 'running') return 'running';
-                if (document.querySelectorAll('[data-stale=true], [data-testid=stSkeleton]').length) return 'stale';
-                const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
-                if (charts.some(c => !c.querySelector('.js-plotly-plot .main-svg'))) return 'drawing';
-                return 'idle';
-            }"""
-        )
+        state = page.evaluate(PAGE_STATE)
         calm_since = (calm_since or time.monotonic()) if state == "idle" else None
         if calm_since and time.monotonic() - calm_since >= quiet:
             return calm_since - start
