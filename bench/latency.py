@@ -32,7 +32,7 @@ from ui.pages import PAGES
 
 FLOOR = "bench/floor/app.py"
 VIEWPORT = {"width": 1400, "height": 900}
-CHANGES = 6  # sidebar changes timed, half each way
+CHANGES = 10  # sidebar changes timed, half each way (six gave medians 1.24–1.59× the floor over three runs of an hour)
 SWITCHES = 6  # the floor's page switches timed
 DEFAULT_CELL = CELL_TITLES[ExperimentConfig().model.cell]  # as the Train page names the model
 VISITS = 3  # the app's switches into each page timed: one alone says mostly whether the click met a live redraw
