@@ -6,8 +6,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from rnn_core.config import CELL_TITLES
-from rnn_core.inspect.reports import parameter_table, prediction_table
+from rnn_core.inspect.reports import model_heading, parameter_table, prediction_table
 from rnn_core.train.models import count_parameters
 from rnn_core.viz import answers_chart, loss_curve, sequence_prediction_chart
 from ui.charts import csv_download, show_figure
@@ -64,7 +63,7 @@ live_view(draw)
 
 # drawn when opened: its table is the first page's only st.dataframe, whose first use costs a new server half a second
 details = st.expander(
-    f"The model: {CELL_TITLES[exp.config.model.cell]}, {count_parameters(exp.trainer.structure):,} parameters",
+    model_heading(exp.config.model.cell, exp.trainer.structure),
     key=MODEL_DETAILS,
     on_change="rerun",
 )

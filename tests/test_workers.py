@@ -236,17 +236,18 @@ def test_a_run_dropped_while_another_reports_is_skipped_not_trained():
 
 def test_a_worker_process_imports_torch_dynamo_once_it_has_answered_its_first_commands(monkeypatch):
     """runs/worker.import_torch_dynamo: begun beside the first commands, the import held the interpreter lock while the
-    server's first page waited for its run's report; so a worker answers the commands it has first, then imports."""
+    server's first page waited for its run's report; so a worker answers the commands it has first, then imports, once
+    (and a worker that waits a second for its first command imports meanwhile)."""
     happened = []
     monkeypatch.setattr(worker_process, "import_torch_dynamo", lambda: happened.append("import torch._dynamo") or "begun")
     monkeypatch.setattr(worker_process.Worker, "handle", lambda self, command: happened.append(command[0]))
-    monkeypatch.setattr(worker_process.os, "nice", lambda increment: None)  # not this test process's priority
+    monkeypatch.setattr(worker_process.os, "nice", lambda increment: None, raising=False)  # not this test process's priority
 
     class Commands:
-        """Two commands waiting, then a quiet moment (a poll that finds nothing), then two more."""
+        """What a server sends, None standing for a poll that finds nothing waiting."""
 
-        def __init__(self):
-            self.queue = [("start",), ("resume",), None, ("pause",), ("quit",)]
+        def __init__(self, queue):
+            self.queue = queue
 
         def poll(self, timeout):
             if self.queue[0] is None:
@@ -260,5 +261,9 @@ def test_a_worker_process_imports_torch_dynamo_once_it_has_answered_its_first_co
         def send(self, update):
             pass
 
-    worker_process.serve(Commands(), threads=torch.get_num_threads())
-    assert happened == ["start", "resume", "import torch._dynamo", "pause"]
+    threads = torch.get_num_threads()
+    worker_process.serve(Commands([("start",), ("go",), None, ("now",), None, ("quit",)]), threads=threads)
+    assert happened == ["start", "go", "import torch._dynamo", "now"]
+    happened.clear()
+    worker_process.serve(Commands([None, ("start",), None, ("quit",)]), threads=threads)
+    assert happened == ["import torch._dynamo", "start"]

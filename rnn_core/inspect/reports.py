@@ -1,4 +1,5 @@
-"""Tables the views show, as pandas DataFrames: what a model predicts, and what its parameters are.
+"""Tables the views show, as pandas DataFrames: what a model predicts, and what its parameters are (and the heading
+over them).
 
 Each function imports pandas itself: a server's first page shows no table, and need not wait for pandas' import."""
 
@@ -9,7 +10,9 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
+from rnn_core.config import CELL_TITLES
 from rnn_core.data.tasks import Batch, Task
+from rnn_core.train.models import count_parameters
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,6 +48,12 @@ def prediction_table(task: Task, batch: Batch, prediction: torch.Tensor, sample:
     table = pd.DataFrame([inputs, targets, answers, confidence], index=["input x_t", "target y_t", "prediction", "p(target)"])
     table.columns = [f"t={t + 1}" for t in range(len(inputs))]
     return table
+
+
+def model_heading(cell: str, model: nn.Module) -> str:
+    """A model named by its cell and its size, as the Train page heads its table of parameters:
+    "The model: LSTM, 4,513 parameters"."""
+    return f"The model: {CELL_TITLES[cell]}, {count_parameters(model):,} parameters"
 
 
 def parameter_table(model: nn.Module) -> pd.DataFrame:

@@ -232,12 +232,12 @@ def _copies_allowed(trainer: Trainer) -> int:
 
 
 def import_torch_dynamo() -> threading.Thread:
-    """Import ``torch._dynamo`` in a thread: every optimiser step imports it (1–2 s, once per process:
+    """Import ``torch._dynamo`` in a thread: every optimiser step imports it (about 2 s, once per process:
     rnn_core/train/eager.py), so it should be there before the first press of Train.
 
     A worker starts it once it has answered its first commands (or waited a second for them). Started beside them,
     it held the interpreter lock while the first run was built: the server's first page, which waits for that run's
-    report, got it 0.05–1.0 s after the server's own imports instead of 0.02–0.04 s after.
+    report, got it 0.05–1.0 s after the server's own imports had ended (seven starts); now 0.03–0.16 s (five).
     """
     thread = threading.Thread(target=importlib.import_module, args=("torch._dynamo",), daemon=True, name="import-torch-dynamo")
     thread.start()
@@ -264,7 +264,8 @@ def serve(connection, threads: int = 1) -> None:
                     return
                 worker.handle(command)
                 timeout = 0.0
-            dynamo_import = dynamo_import or import_torch_dynamo()
+            if dynamo_import is None:
+                dynamo_import = import_torch_dynamo()
             if worker.busy:
                 worker.work(worker.quantum)
     except (EOFError, BrokenPipeError, ConnectionResetError):
