@@ -25,7 +25,7 @@ import re
 import statistics
 import time
 
-from rnn_core.config import ExperimentConfig
+from rnn_core.config import CELL_TITLES, ExperimentConfig
 from rnn_core.data.tasks import make_task
 from rnn_core.inspect import reports
 from rnn_core.train.models import SequenceModel
@@ -96,9 +96,10 @@ def key_to_idle(page, key: str, text: str) -> float:
     return seconds
 
 
-def model_heading(layers: int) -> str:
-    """How the Train page names the default model with ``layers`` layers: a text that changes with the layers slider."""
-    config = ExperimentConfig().with_changes(model={"num_layers": layers})
+def model_heading(**model) -> str:
+    """How the Train page names the default model with these ``model`` settings (e.g. ``num_layers=2``): the text a
+    change of them in the sidebar brings, its parameter count included."""
+    config = ExperimentConfig().with_changes(model=model)
     return reports.model_heading(config.model.cell, SequenceModel(config.model, make_task(config.task)))
 
 
@@ -121,11 +122,11 @@ def cell_changes(page) -> list[float]:
     to hold still, 0.1–0.2 s the floor's key press does not pay)."""
     box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has=page.locator("label", has_text="Cell"))
     field, times = box.first.locator("input"), []
-    for cell in ("GRU", "LSTM") * (CHANGES // 2):
+    for cell in ("gru", "lstm") * (CHANGES // 2):
         field.click()
-        field.fill(cell)
-        page.get_by_role("option", name=cell, exact=True).wait_for()
-        times.append(key_to_idle(page, "Enter", f"The model: {cell},"))
+        field.fill(CELL_TITLES[cell])
+        page.get_by_role("option", name=CELL_TITLES[cell], exact=True).wait_for()
+        times.append(key_to_idle(page, "Enter", model_heading(cell=cell)))
     return times
 
 
@@ -144,7 +145,7 @@ def app_latency(browser) -> dict:
     started = time.perf_counter()
     with serve_app(timeout=120) as server:
         results, page = _starts(browser, server, started)
-        headings = [model_heading(layers) for layers in (2, 1)]
+        headings = [model_heading(num_layers=layers) for layers in (2, 1)]
         results["slider_change_s"] = statistics.median(slider_changes(page, "Layers", lambda i: headings[i % 2]))
         results["cell_change_s"] = statistics.median(cell_changes(page))
         sidebar_button(page, "Train").click()

@@ -10,8 +10,8 @@ happens there. Under ``torch.compile`` nothing changes for a caller that never c
 
 An optimiser's step still imports ``torch._dynamo`` (``torch.optim.optimizer._use_grad``, for a graph break): a
 training process pays that once, in a thread of its own, as soon as it has answered its first commands (or
-waited a second for them: ``runs/worker.import_torch_dynamo``), so that neither the first page nor the first press of Train waits for it.
-``tests/test_training.py`` and ``tests/test_workers.py`` pin these facts.
+waited a second for them: ``runs/worker.import_torch_dynamo``), so that neither the first page nor the first press
+of Train waits for it. ``tests/test_training.py`` and ``tests/test_workers.py`` pin these facts.
 """
 
 from __future__ import annotations
