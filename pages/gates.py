@@ -10,7 +10,8 @@ from rnn_core.lessons.gate_equations import NOTES_FORMS, TORCH_FORMS, compare_fo
 from rnn_core.nn.cell_facts import CELLS
 from rnn_core.viz import gate_histograms, heatmap_grid, state_heatmap, text_activation
 from ui.charts import csv_download, show_figure
-from ui.controls import sequence_layer_direction
+from ui.controls import open_tab, sequence_layer_direction
+from ui.keys import GATES_VIEW
 from ui.live import live_view, stop_page
 from ui.replay import replay_snapshot
 from ui.state import Experiment, current_experiment
@@ -70,7 +71,8 @@ def equation_lines(equations: tuple[str, ...]) -> str:
     return "  \n".join(f"`{equation}`" for equation in equations)
 
 
-def draw(exp: Experiment) -> None:
+def draw_steps(exp: Experiment) -> None:
+    """Every gate at every step of one sequence, and over the text for a character task."""
     snap = replay_snapshot(exp, "gates_replay")
     row = choice.row
     i = min(choice.sample, snap.hidden.shape[1] - 1)
@@ -80,13 +82,6 @@ def draw(exp: Experiment) -> None:
     rows = export_rows(next(iter(snap.gates.values())), row)
     label = "Gates, every layer and sequence" if len(rows) == len(snap.hidden) else f"Gates, layer {choice.layer + 1}"
     csv_download(label, lambda: gates_table(snap, directions, rows), f"gates_step-{snap.step}", key="gates_csv")
-    sigmoid_gates = {name: values[row] for name, values in snap.gates.items() if name in BOUNDED_GATES}
-    if sigmoid_gates:  # the S6 layer's Δ_t is no sigmoid: it does not saturate
-        left, right = st.columns([3, 2])
-        show_figure(gate_histograms(sigmoid_gates, f"How the gates spread (step {snap.step:,}, all probe sequences)"), left)
-        right.markdown("**Saturation**")
-        right.dataframe(saturation_table(sigmoid_gates), hide_index=True, width="stretch")
-        right.caption("Saturated gates (near 0 or 1) pass almost no gradient through their own weights: they learn slowly.")
     if isinstance(exp.task, Characters):
         chars = [exp.task.vocab[int(c)] for c in exp.trainer.probe.x[i]]
         gate = facts.memory_gate or facts.gate_names[0]  # the gate that holds or lets go of the memory
@@ -101,11 +96,20 @@ def draw(exp: Experiment) -> None:
         show_figure(text_activation(chars, values[:, unit], title, bounded=facts_of_gate.bounded, positive=facts_of_gate.positive))
 
 
-live_view(draw)
+def draw_saturation(exp: Experiment) -> None:
+    """How the sigmoid gates' values spread over every probe sequence, and how many sit near 0 or 1."""
+    snap = replay_snapshot(exp, "gates_replay")
+    sigmoid_gates = {name: values[choice.row] for name, values in snap.gates.items() if name in BOUNDED_GATES}
+    left, right = st.columns([3, 2])
+    show_figure(gate_histograms(sigmoid_gates, f"How the gates spread (step {snap.step:,}, all probe sequences)"), left)
+    right.markdown("**Saturation**")
+    right.dataframe(saturation_table(sigmoid_gates), hide_index=True, width="stretch")
+    right.caption("Saturated gates (near 0 or 1) pass almost no gradient through their own weights: they learn slowly.")
 
-if exp.config.model.cell in NOTES_FORMS:
+
+def equations(exp: Experiment) -> None:
+    """The notes' gate equations beside PyTorch's, where the notes' weights sit in the model, and what each form gives."""
     cell = exp.config.model.cell
-    st.subheader("The equations: the notes' form and PyTorch's")
     left, right = st.columns(2)
     left.markdown("**The notes**: one weight per gate, on the concatenation [h_{t−1}, x_t]")
     left.markdown(equation_lines(NOTES_FORMS[cell]))
@@ -136,3 +140,19 @@ if exp.config.model.cell in NOTES_FORMS:
             f"apart as {forms.r_before_product:.2f} here (PyTorch's h_t reach ±{float(forms.states.abs().max()):.2f}); "
             "each form trains its own weights."
         )
+
+
+EVERY_STEP, SATURATION, EQUATIONS = "At every step", "How saturated", "The notes' equations and PyTorch's"
+views = [EVERY_STEP]
+if any(g.name in BOUNDED_GATES for g in facts.gates):  # the S6 layer's Δ_t is no sigmoid: it does not saturate
+    views.append(SATURATION)
+if exp.config.model.cell in NOTES_FORMS:
+    views.append(EQUATIONS)
+view, tab = open_tab(views, GATES_VIEW)
+with tab:
+    if view == EVERY_STEP:
+        live_view(draw_steps)
+    elif view == SATURATION:
+        live_view(draw_saturation)
+    else:
+        equations(exp)

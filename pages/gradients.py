@@ -8,6 +8,8 @@ from rnn_core.nn.cell_facts import CELLS
 from rnn_core.viz import clipping_chart, eigenvalue_plot, gradient_profiles, over_training_heatmap, per_step_bars
 from ui.charts import csv_download, show_figure
 from ui.compare_view import compare_section
+from ui.controls import open_tab
+from ui.keys import GRADIENTS_VIEW
 from ui.live import live_view, stop_page
 from ui.replay import replay_snapshot
 from ui.state import Experiment, current_experiment
@@ -26,7 +28,8 @@ facts = CELLS[exp.config.model.cell]
 layer = st.selectbox("Layer", range(exp.config.model.num_layers), format_func=lambda i: f"layer {i + 1}", key="grad_layer")
 
 
-def draw(exp: Experiment) -> None:
+def draw_through_time(exp: Experiment) -> None:
+    """How far back the gradient reaches now, and how that changed over training."""
     snap = replay_snapshot(exp, "grad_replay")
     row = layer * exp.trainer.structure.num_directions  # the forward direction
     title = f"Gradient reaching each h_t (layer {layer + 1}, training step {snap.step:,})"
@@ -38,11 +41,16 @@ def draw(exp: Experiment) -> None:
     first, last = snap.grad_norm_last[row][0], snap.grad_norm_last[row][snap.loss_step]
     if last > 0:
         st.metric("‖∂L_τ/∂h₁‖ ÷ ‖∂L_τ/∂h_τ‖", f"{first / last:.2e}", help="Below about 1e-3 the first steps barely learn.")
-
     snaps = exp.trainer.snapshots.items
     if len(snaps) >= 2:
         values = np.stack([s.grad_norm_last[row] for s in snaps])
         show_figure(over_training_heatmap([s.step for s in snaps], values, "‖∂L_τ/∂h_t‖ over training", "‖∂L_τ/∂h_t‖"))
+
+
+def draw_why(exp: Experiment) -> None:
+    """Why: what the answer depends on, the step Jacobian's spectral radius along the sequence, the eigenvalues of W_hh."""
+    snap = replay_snapshot(exp, "grad_replay")
+    row = layer * exp.trainer.structure.num_directions
     left, right = st.columns(2)
     labels = exp.task.input_labels(exp.trainer.probe.x[0]) if exp.task.tokens else None
     show_figure(
@@ -67,23 +75,30 @@ def draw(exp: Experiment) -> None:
             f"ρ is measured at {measured} evenly spread steps here: for a model this large, every step would cost too much, "
             "above all in a snapshot kept while training (training waits for it). The live view (“now”) measures every step it can."
         )
-
     eig = {block.label: v for block, v in snap.eigenvalues.items() if block.layer == layer and not block.reverse}
-    left, right = st.columns(2)
+    left, _ = st.columns(2)
     if eig:
         radius = max(float(np.abs(v).max()) for v in eig.values())
         title = "Eigenvalues of W_hh" if facts.reads_state else "λ, the eigenvalues of the step"  # the LRU's: diag(λ)
         show_figure(eigenvalue_plot(eig, f"{title} (largest |λ| = {radius:.2f})"), left)
     else:
         left.info(f"A {facts.title} has no W_hh: nothing feeds h_{{t−1}} back through a matrix, so there are no eigenvalues to plot.")
+
+
+def draw_clipping(exp: Experiment) -> None:
+    """The global gradient norm at every training step, before and after clipping."""
     records = exp.trainer.records
     if len(records):
         steps, norms, clipped = records.column("step").astype(int), records.column("grad_norm"), records.column("grad_norm_clipped")
-        show_figure(clipping_chart(steps, norms, clipped, exp.config.train.clip_norm), right)
+        show_figure(clipping_chart(steps, norms, clipped, exp.config.train.clip_norm))
     else:
-        right.info("Train for a few steps to see the gradient norm at every step, before and after clipping.")
+        st.info("Train for a few steps to see the gradient norm at every step, before and after clipping.")
 
 
-live_view(draw)
-
-compare_section(exp)
+THROUGH_TIME, WHY, CLIPPING, SIDE_BY_SIDE = "Through time", "Why: the step Jacobian", "Clipping", "RNN, LSTM and GRU side by side"
+view, tab = open_tab([THROUGH_TIME, WHY, CLIPPING, SIDE_BY_SIDE], GRADIENTS_VIEW)
+with tab:
+    if view == SIDE_BY_SIDE:
+        compare_section(exp)
+    else:
+        live_view({THROUGH_TIME: draw_through_time, WHY: draw_why, CLIPPING: draw_clipping}[view])

@@ -29,6 +29,9 @@ def config_widget(section: str, name: str) -> str:
 PARALLEL_TIMINGS = "parallel_timings"  # the Parallel lesson's last timings table, and which layer they were measured on
 TRUNCATION_COST_SHOWN = "truncation_cost_shown"  # the Truncated BPTT lesson has trained its two copy-task LSTMs in this session
 WINDOWING_SHOWN = "windowing_shown"  # the Windowing lesson has trained its three copy-task models in this session
+GATES_VIEW = "gates_view"  # the Gates page's open tab (ui.controls.open_tab); a preset may choose it
+GRADIENTS_VIEW = "gradients_view"  # the Gradients page's open tab
+PAGE_TABS = {"pages/gates.py": GATES_VIEW, "pages/gradients.py": GRADIENTS_VIEW}  # a page's tabs, by its file
 MODEL_DETAILS = "train_model_details"  # whether the Train page's "The model" expander is open (its table is drawn only then)
 MODES_TEXT_MODEL = "modes_text_model"  # the Inputs and outputs lesson's character model, trained on the page
 MODES_SHOWN = "modes_shown"  # which of the Inputs and outputs lesson's fixed models this session has trained: a set of names

@@ -23,6 +23,7 @@ class Preset:
     config: ExperimentConfig
     steps: int  # training pauses by itself here, where the story is told
     page: str  # the page that shows it: a file in pages/
+    tab: str = ""  # the page's tab that shows it, if the page has tabs (ui.controls.open_tab)
     compared: tuple[str, ...] = ()  # cells trained beside its own, same settings and seed, when Compare runs opens
 
 
@@ -82,6 +83,7 @@ PRESETS = (
         ),
         300,  # the loss stays near 0.4 for a while after step 100 on some CPUs (0.40 at step 150, 0.02 at 250 on AVX-512)
         "pages/gradients.py",
+        "Clipping",
     ),
     Preset(
         "linear_memory",

@@ -8,7 +8,7 @@ import streamlit as st
 from rnn_core.config import CELL_TITLES
 from rnn_core.data.tasks import make_task
 from ui.compare_view import train_side_by_side
-from ui.keys import GO_TO_PAGE, PRESET_COMPARISON
+from ui.keys import GO_TO_PAGE, PAGE_TABS, PRESET_COMPARISON
 from ui.presets import PRESETS, PRESETS_BY_KEY, Preset
 from ui.sidebar import revert_widgets
 from ui.state import Experiment
@@ -20,6 +20,8 @@ def start_preset(exp: Experiment, preset: Preset) -> None:
     revert_widgets(preset.config)
     exp.train_to(preset.steps)
     st.session_state[GO_TO_PAGE] = preset.page
+    if preset.tab:
+        st.session_state[PAGE_TABS[preset.page]] = preset.tab
     if preset.compared:
         st.session_state[PRESET_COMPARISON] = preset.key
 

@@ -13,6 +13,7 @@ from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import make_task
 from rnn_core.train.trainer import Trainer
 from tests.app.conftest import APP, plotly_figures
+from ui.keys import PAGE_TABS
 from ui.keys import config_widget as key
 from ui.link_params import config_to_params
 from ui.pages import PAGES
@@ -167,6 +168,10 @@ def test_a_preset_builds_its_model_opens_its_page_and_trains_to_its_step(app, pr
     if preset.config.model.init == "orthogonal":  # the clipping story's gain, in its own widget
         gain = app.sidebar.number_input(key=key("model", "init_value"))
         assert (gain.label, gain.value) == ("Gain of W_hh", preset.config.model.init_value)
+    if preset.tab:  # the story's tab is the one open, and shows it
+        assert app.session_state[PAGE_TABS[preset.page]] == preset.tab
+    if preset.key == "clipping":
+        assert [f["layout"]["title"]["text"] for f in plotly_figures(app)] == ["Global gradient norm during training"]
     link = flat(app)
     assert int(link.pop("steps", 0)) <= exp.trainer.step  # written before the page's first slice trained
     assert link == config_to_params(preset.config)
