@@ -45,7 +45,8 @@ def open_tab(labels: Sequence[str], key: str) -> tuple[str, DeltaGenerator]:
     Charts are most of what a page switch costs, in the browser: 12–90 ms a chart, drawn twice by Streamlit's Plotly
     element, and all again at every refresh while training. Gates and Gradients drew five to seven at once and took
     0.5–0.8 s to appear. With ``on_change="rerun"`` choosing a tab runs the page again and only the open tab is drawn
-    (Gates: 0.50 s to 0.30 s, the median of eight switches while training); a tab is also one topic on a projector.
+    (Gates 0.62 → 0.48 s, Gradients 0.46 → 0.32 s, medians of four switches while training); a tab is also one topic
+    on a projector.
     The choice is kept under ``key`` while the page is shown; a preset opens its story's tab (ui/presets_menu.py).
     """
     if len(labels) == 1:
