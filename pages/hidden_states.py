@@ -9,7 +9,8 @@ from rnn_core.inspect.exports import export_rows, hidden_states_table
 from rnn_core.nn.cell_facts import CELLS
 from rnn_core.viz import overlay_lines, state_heatmap, text_activation, trajectory_2d, unit_lines
 from ui.charts import csv_download, show_figure
-from ui.controls import sequence_layer_direction
+from ui.controls import open_tab, sequence_layer_direction
+from ui.keys import HIDDEN_VIEW
 from ui.live import live_view, stop_page
 from ui.replay import replay_snapshot
 from ui.state import TURNS, Experiment, current_experiment
@@ -31,46 +32,63 @@ if facts.own_state:  # the LRU and the S6 layer: what the next layer and the hea
 choice = sequence_layer_direction(exp, "hidden")
 
 
-def draw(exp: Experiment) -> None:
+def where(snap) -> str:
+    """The layer (and direction) and training step a chart shows."""
+    return f"layer {choice.layer + 1}" + (", reverse" if choice.direction else "") + f", step {snap.step:,}"
+
+
+def draw_every_unit(exp: Experiment) -> None:
+    """h_t of every unit at every step of the chosen sequence."""
     snap = replay_snapshot(exp, "hidden_replay")
-    task, probe = exp.task, exp.trainer.probe
-    row = choice.row
-    i = min(choice.sample, snap.hidden.shape[1] - 1)
-    values = snap.hidden[row, i]  # (T, H)
-    labels = task.input_labels(probe.x[i])
-    where = f"layer {choice.layer + 1}" + (", reverse" if choice.direction else "") + f", step {snap.step:,}"
-    show_figure(state_heatmap(values, f"Hidden state h_t of every unit ({where})", "h", x_labels=labels))
+    row, i = choice.row, min(choice.sample, snap.hidden.shape[1] - 1)
+    labels = exp.task.input_labels(exp.trainer.probe.x[i])
+    show_figure(state_heatmap(snap.hidden[row, i], f"Hidden state h_t of every unit ({where(snap)})", "h", x_labels=labels))
     directions, rows = exp.trainer.structure.num_directions, export_rows(snap.hidden, row)
     csv_download(
-        "Hidden states, every layer and sequence" if len(rows) == len(snap.hidden) else f"Hidden states, {where}",
+        "Hidden states, every layer and sequence" if len(rows) == len(snap.hidden) else f"Hidden states, {where(snap)}",
         lambda: hidden_states_table(snap, directions, rows),
         f"hidden_states_step-{snap.step}",
         key="hidden_csv",
     )
 
-    best = top_units(snap.hidden[row], k=min(3, values.shape[1]))
+
+def draw_units_up_close(exp: Experiment) -> None:
+    """A few units over time (preselected: the most active), and for text the first one coloured over the characters."""
+    snap = replay_snapshot(exp, "hidden_replay")
+    task, probe = exp.task, exp.trainer.probe
+    row, i = choice.row, min(choice.sample, snap.hidden.shape[1] - 1)
+    values = snap.hidden[row, i]  # (T, H)
     units = st.multiselect(
         "Units up close",
         range(values.shape[1]),
-        default=best,
+        default=top_units(snap.hidden[row], k=min(3, values.shape[1])),
         key=f"hidden_units_{row}_{values.shape[1]}",
         on_change=TURNS.asked,  # in the live fragment: a person's choice goes before the timers
         help="Preselected: the units whose value varies most over the probe sequences.",
     )
-    left, right = st.columns(2)
-    if units:
-        show_figure(unit_lines(values, units, "Chosen units over time"), left)
-    else:
-        left.info("Choose one or more units to follow them over time.")
-    coords, explained = pca_2d(values)
-    show_figure(trajectory_2d(coords, explained, labels, "The path of h_t (its two main directions)"), right)
-
-    if isinstance(task, Characters) and units:
+    if not units:
+        st.info("Choose one or more units to follow them over time.")
+        return
+    show_figure(unit_lines(values, units, "Chosen units over time"))
+    if isinstance(task, Characters):
         chars = [task.vocab[int(c)] for c in probe.x[i]]
-        unit = units[0]
-        show_figure(text_activation(chars, values[:, unit], f"Unit {unit} over the text: red where it is high, blue where low"))
-    if isinstance(task, Characters) and task.source == "brackets":
-        counting_unit(snap, row, i, [[task.vocab[int(c)] for c in x] for x in probe.x])
+        show_figure(text_activation(chars, values[:, units[0]], f"Unit {units[0]} over the text: red where it is high, blue where low"))
+
+
+def draw_path(exp: Experiment) -> None:
+    """The path of h_t through its two main directions."""
+    snap = replay_snapshot(exp, "hidden_replay")
+    row, i = choice.row, min(choice.sample, snap.hidden.shape[1] - 1)
+    coords, explained = pca_2d(snap.hidden[row, i])
+    labels = exp.task.input_labels(exp.trainer.probe.x[i])
+    show_figure(trajectory_2d(coords, explained, labels, "The path of h_t (its two main directions)"))
+
+
+def draw_counting_unit(exp: Experiment) -> None:
+    """Bracket text only: the unit that counts how deep the brackets are nested."""
+    snap = replay_snapshot(exp, "hidden_replay")
+    i = min(choice.sample, snap.hidden.shape[1] - 1)
+    counting_unit(snap, choice.row, i, [[exp.task.vocab[int(c)] for c in x] for x in exp.trainer.probe.x])
 
 
 def counting_unit(snap, row: int, i: int, texts: list[list[str]]) -> None:
@@ -78,7 +96,6 @@ def counting_unit(snap, row: int, i: int, texts: list[list[str]]) -> None:
     states, name = (snap.hidden, "h") if snap.cell is None else (snap.cell, "c")
     depths = np.stack([bracket_depth(chars) for chars in texts])
     unit, r = depth_unit(states[row], depths)
-    st.subheader("A unit that counts")
     st.markdown(
         f"Unit {unit} of {name}_t follows the nesting depth: correlation **r = {r:.2f}** over the probe sequences "
         "(a sequence may start inside brackets: its depth is counted from its first character, its lowest point as 0)."
@@ -88,4 +105,9 @@ def counting_unit(snap, row: int, i: int, texts: list[list[str]]) -> None:
     show_figure(overlay_lines(series, f"Nesting depth and unit {unit} (probe sequence #{i + 1})", "time step t", "value", log_y=False))
 
 
-live_view(draw)
+EVERY_UNIT, UP_CLOSE, PATH, COUNTING = "Every unit", "Units up close", "The path of h_t", "A unit that counts"
+brackets = isinstance(exp.task, Characters) and exp.task.source == "brackets"
+views = [EVERY_UNIT, UP_CLOSE, PATH] + ([COUNTING] if brackets else [])
+view, tab = open_tab(views, HIDDEN_VIEW)
+with tab:
+    live_view({EVERY_UNIT: draw_every_unit, UP_CLOSE: draw_units_up_close, PATH: draw_path, COUNTING: draw_counting_unit}[view])

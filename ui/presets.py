@@ -71,6 +71,7 @@ PRESETS = (
         ),
         600,
         "pages/hidden_states.py",
+        "A unit that counts",
     ),
     Preset(
         "clipping",

@@ -170,8 +170,9 @@ def test_a_preset_builds_its_model_opens_its_page_and_trains_to_its_step(app, pr
         assert (gain.label, gain.value) == ("Gain of W_hh", preset.config.model.init_value)
     if preset.tab:  # the story's tab is the one open, and shows it
         assert app.session_state[PAGE_TABS[preset.page]] == preset.tab
-    if preset.key == "clipping":
-        assert [f["layout"]["title"]["text"] for f in plotly_figures(app)] == ["Global gradient norm during training"]
+    shown = {"clipping": "Global gradient norm during training", "brackets": "Nesting depth and unit "}
+    if preset.key in shown:
+        assert [f["layout"]["title"]["text"][: len(shown[preset.key])] for f in plotly_figures(app)] == [shown[preset.key]]
     link = flat(app)
     assert int(link.pop("steps", 0)) <= exp.trainer.step  # written before the page's first slice trained
     assert link == config_to_params(preset.config)
