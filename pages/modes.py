@@ -23,8 +23,9 @@ from rnn_core.train.trainer import Trainer
 from rnn_core.viz import io_mode_diagram, loss_curve, overlay_lines, per_step_bars
 from ui import settings
 from ui.charts import show_figure
+from ui.controls import open_tab
 from ui.encoder_decoder import encoder_decoder
-from ui.keys import MODES_SHOWN, MODES_TEXT_MODEL, USER_TEXT
+from ui.keys import MODES_SHOWN, MODES_TEXT_MODEL, MODES_VIEW, USER_TEXT
 from ui.state import current_experiment, train_apart
 
 OWN_TEXT = USER_DATA_CHOICES["text_source"][0]
@@ -53,7 +54,6 @@ def diagram(mode: str, where) -> None:
 
 
 def many_to_one() -> None:
-    st.header("Many to one")
     left, right = st.columns([2, 3])
     diagram("many_to_one", left)
     name = right.radio(
@@ -104,7 +104,6 @@ def many_to_one() -> None:
 
 
 def character_model() -> None:
-    st.header("Many to many, aligned, and one to many")
     st.markdown(
         "A character model reads a text one character at a time and, at **every** step, scores each character for the next "
         "one: many to many, one answer per input, the loss L_t at every step. The same model then **writes**: given one "
@@ -172,7 +171,6 @@ def character_model() -> None:
 
 
 def sequence_to_sequence() -> None:
-    st.header("Sequence to sequence")
     diagram("seq2seq", st)
     operation = st.radio("The decoder must", list(seq2seq.OPERATIONS), format_func=seq2seq.OPERATIONS.get, horizontal=True, key="modes_s2s")
     st.markdown(
@@ -189,10 +187,15 @@ st.title("Inputs and outputs")
 task = current_experiment().task
 st.markdown(
     "The same recurrent layer can be wired to a task in several ways: what it reads at each step, and when it answers. "
-    f"Your model in the sidebar ({task.title}) is **{MODES[task.mode].title.lower()}**. Each way below is shown on a "
-    "model trained for it."
+    f"Your model in the sidebar ({task.title}) is **{MODES[task.mode].title.lower()}**. Each way, in the tabs below, is "
+    "shown on a model trained for it."
 )
 st.table(pd.DataFrame([{"mode": m.title, "reads": m.reads, "writes": m.writes, "for example": m.examples} for m in MODES.values()]))
-many_to_one()
-character_model()
-sequence_to_sequence()
+sections = {
+    "Many to one": many_to_one,
+    "Many to many, aligned, and one to many": character_model,
+    "Sequence to sequence": sequence_to_sequence,
+}
+view, tab = open_tab(list(sections), MODES_VIEW)
+with tab:
+    sections[view]()

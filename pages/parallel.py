@@ -12,7 +12,7 @@ from rnn_core.nn.cell_facts import CELLS
 from rnn_core.nn.linear_layers import SCAN_FEWEST_STEPS, SCAN_MOST_NUMBERS, scan_pays_for
 from rnn_core.train.models import input_features
 from rnn_core.train.trainer import seeded
-from rnn_core.viz import overlay_lines, state_heatmap
+from rnn_core.viz import heatmap_grid, overlay_lines, state_heatmap
 from ui.charts import show_figure
 from ui.keys import PARALLEL_TIMINGS
 from ui.state import current_experiment
@@ -51,9 +51,11 @@ ways = both_ways(layer, x)
 labels = task.input_labels(exp.trainer.probe.x[0]) if task.tokens else None
 
 st.subheader("One answer, two ways")
-left, right = st.columns(2)
-show_figure(state_heatmap(ways.loop, f"Step by step: h_t from h_{{t−1}}, {len(x)} steps", "h", x_labels=labels), left)
-show_figure(state_heatmap(ways.scan, f"By the scan: all {len(x)} steps at once", "h", x_labels=labels), right)
+both = [
+    state_heatmap(ways.loop, f"Step by step: h_t from h_{{t−1}}, {len(x)} steps", "h", x_labels=labels),
+    state_heatmap(ways.scan, f"By the scan: all {len(x)} steps at once", "h", x_labels=labels),
+]
+show_figure(heatmap_grid(f"h_t of probe sequence #1, layer 1 ({title})", both))  # one figure: half the browser's cost of two
 st.metric(
     "Largest difference between the two",
     f"{ways.largest_difference:.1e}",

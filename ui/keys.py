@@ -35,4 +35,5 @@ HIDDEN_VIEW = "hidden_view"  # the Hidden states page's open tab
 PAGE_TABS = {"pages/gates.py": GATES_VIEW, "pages/gradients.py": GRADIENTS_VIEW, "pages/hidden_states.py": HIDDEN_VIEW}  # by page file
 MODEL_DETAILS = "train_model_details"  # whether the Train page's "The model" expander is open (its table is drawn only then)
 MODES_TEXT_MODEL = "modes_text_model"  # the Inputs and outputs lesson's character model, trained on the page
+MODES_VIEW = "modes_view"  # the Inputs and outputs lesson's open tab (ui.controls.open_tab)
 MODES_SHOWN = "modes_shown"  # which of the Inputs and outputs lesson's fixed models this session has trained: a set of names

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ui.keys import MODES_VIEW
+
 
 @pytest.fixture
 def worked(app):
@@ -53,7 +55,7 @@ def test_shapes_page_counts_like_the_notes(app):
     app.switch_page("pages/shapes.py").run()
     assert app.metric[0].value == "43"
     assert app.markdown[1].value.endswith("= 43") or "= 43" in " ".join(m.value for m in app.markdown)
-    tensors = app.dataframe[0].value.set_index("tensor")["shape"]
+    tensors = app.table[0].value.set_index("tensor")["shape"]
     assert tensors["input x"] == "1 × 4 × 4" and tensors["h_n"] == "1 × 1 × 3" and tensors["output"] == "1 × 4 × 3"
     app.number_input(key="sh_input").set_value(1).run()
     app.number_input(key="sh_hidden").set_value(1).run()
@@ -64,11 +66,11 @@ def test_shapes_page_counts_like_the_notes(app):
     app.number_input(key="sh_hidden").set_value(3).run()
     app.number_input(key="sh_out").set_value(4).run()
     assert app.metric[0].value == "124"
-    names = app.dataframe[1].value["parameter"].tolist()
+    names = app.table[1].value["parameter"].tolist()
     assert names == ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0", "head.weight", "head.bias"]
     app.checkbox(key="sh_bidir").check().run()
     app.checkbox(key="sh_batch_first").uncheck().run()
-    tensors = app.dataframe[0].value.set_index("tensor")["shape"]
+    tensors = app.table[0].value.set_index("tensor")["shape"]
     assert tensors["output"] == "4 × 1 × 6" and tensors["c_n"] == "2 × 1 × 3"
 
 
@@ -128,8 +130,8 @@ def test_parallel_page_computes_the_live_mingru_both_ways_and_times_them():
     assert not at.exception, [e.message for e in at.exception]
     assert any("Your model's minGRU, layer 1, with its trained weights (10 training steps so far)" in c.value for c in at.caption)
     assert float(at.metric[0].value) < 1e-5
-    loop, scan, kept, times = plotly_figures(at)
-    loop_z, scan_z, kept_z = (decode(f["data"][0]["z"]) for f in (loop, scan, kept))
+    both, kept, times = plotly_figures(at)  # the two ways in one figure of two panels
+    loop_z, scan_z, kept_z = decode(both["data"][0]["z"]), decode(both["data"][1]["z"]), decode(kept["data"][0]["z"])
     assert loop_z.shape == scan_z.shape and abs(loop_z - scan_z).max() < 1e-5 and abs(loop_z).max() > 0
     assert kept_z.min() > 0 and kept_z.max() < 1 and "a_t = 1 − z_t from x_t" in kept["layout"]["title"]["text"]
     assert [t["name"] for t in times["data"]] == ["step by step", "by the scan"]
@@ -269,7 +271,7 @@ def test_inputs_and_outputs_page_shows_each_mode_on_its_model(app):
     assert not app.exception, [e.message for e in app.exception]
     assert app.table[0].value["mode"].tolist() == [m.title for m in MODES.values()]
     assert "Your model in the sidebar (Sine wave) is **many to many, aligned**" in app.markdown[0].value
-    assert [s.value for s in app.header] == ["Many to one", "Many to many, aligned, and one to many", "Sequence to sequence"]
+    assert [t.label for t in app.tabs] == ["Many to one", "Many to many, aligned, and one to many", "Sequence to sequence"]
 
     app.button(key="modes_m2o_train").click().run()
     assert not app.exception, [e.message for e in app.exception]
@@ -281,17 +283,21 @@ def test_inputs_and_outputs_page_shows_each_mode_on_its_model(app):
         assert abs(decode(line["y"])[-1] - target) < 0.25
     assert app.dataframe[0].value.shape == (4, 20)  # the four sequences' inputs, step by step
 
+    app.session_state[MODES_VIEW] = "Many to many, aligned, and one to many"
+    app.run()
     app.button(key="modes_text_train").click().run()
     assert not app.exception, [e.message for e in app.exception]
-    aligned = app.dataframe[1].value
+    aligned = app.dataframe[0].value
     assert len(aligned) == 29 and aligned["target y_t"].tolist()[:3] == ["h", "e", "␣"]  # "the small …": each next character
     assert aligned["P(target)"].median() > 0.7  # the grammar is easy to predict within a word
-    written = app.dataframe[2].value
+    written = app.dataframe[1].value
     assert len(written) == 30 and written["reads"].tolist()[1:] == written["draws"].tolist()[:-1]
     assert app.metric[0].value == "t" + "".join(written["draws"])
     app.text_input(key="modes_probe").set_value("t").run()
     assert "This text cannot be read: give at least two characters" in app.error[0].value
 
+    app.session_state[MODES_VIEW] = "Sequence to sequence"
+    app.run()
     app.button(key="modes_s2s_train").click().run()
     assert not app.exception, [e.message for e in app.exception]
     by_length, padded, effects = (d.value for d in app.dataframe[-3:])
@@ -306,7 +312,12 @@ def test_inputs_and_outputs_page_shows_each_mode_on_its_model(app):
 
 def test_inputs_and_outputs_page_refuses_an_empty_own_text_and_keeps_the_rest(app):
     app.switch_page("pages/modes.py").run()
+    app.session_state[MODES_VIEW] = "Many to many, aligned, and one to many"
+    app.run()
     app.selectbox(key="modes_text").set_value("custom").run()
     assert not app.exception, [e.message for e in app.exception]
     assert "This text cannot be used: the 'custom' text source needs your text" in app.error[0].value
-    assert "Sequence to sequence" in [h.value for h in app.header]  # the other modes stay
+    assert [t.label for t in app.tabs][-1] == "Sequence to sequence"  # the other modes stay
+    app.session_state[MODES_VIEW] = "Sequence to sequence"
+    app.run()
+    assert not app.exception and not app.error  # the empty text is the character model's alone
