@@ -135,7 +135,7 @@ def test_parallel_page_computes_the_live_mingru_both_ways_and_times_them():
     assert loop_z.shape == scan_z.shape and abs(loop_z - scan_z).max() < 1e-5 and abs(loop_z).max() > 0
     assert kept_z.min() > 0 and kept_z.max() < 1 and "a_t = 1 − z_t from x_t" in kept["layout"]["title"]["text"]
     assert [t["name"] for t in times["data"]] == ["step by step", "by the scan"]
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert table["T"].tolist() == list(LENGTHS) and (table["scan (ms)"] > 0).all()
 
 
