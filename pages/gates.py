@@ -1,4 +1,4 @@
-"""Gates: what a gated cell's gates do at every step, and how saturated they are."""
+"""Gates: what a gated cell's gates do at every step, how saturated they are, and the notes' gate equations beside PyTorch's."""
 
 import streamlit as st
 import torch
@@ -41,9 +41,6 @@ else:
         "Gates are numbers between 0 and 1, one per unit and step, that decide what a cell keeps, writes and shows. "
         "A forget (LSTM) or update (GRU) gate near 1 for many steps is memory being held. " + LINEAR_GATES.get(exp.config.model.cell, "")
     )
-choice = sequence_layer_direction(exp, "gates")
-
-
 gates_of_cell = {g.name: g for g in facts.gates}
 
 
@@ -150,9 +147,8 @@ if exp.config.model.cell in NOTES_FORMS:
     views.append(EQUATIONS)
 view, tab = open_tab(views, GATES_VIEW)
 with tab:
-    if view == EVERY_STEP:
-        live_view(draw_steps)
-    elif view == SATURATION:
-        live_view(draw_saturation)
-    else:
+    if view == EQUATIONS:
         equations(exp)
+    else:
+        choice = sequence_layer_direction(exp, "gates")  # read by the draw functions, in the tabs that show one sequence and layer
+        live_view(draw_steps if view == EVERY_STEP else draw_saturation)

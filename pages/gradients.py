@@ -1,4 +1,5 @@
-"""Gradients: how far back the gradient reaches through time, why (the recurrent weights), and clipping."""
+"""Gradients: how far back the gradient reaches through time, why (the step Jacobian, the recurrent weights), clipping,
+and three cells side by side."""
 
 import numpy as np
 import streamlit as st
@@ -25,7 +26,6 @@ if not exp.trainer.structure.recurrent:
     st.info("The windowing MLP has no recurrence, so no gradient through time. Choose a recurrent cell in the sidebar.")
     stop_page()
 facts = CELLS[exp.config.model.cell]
-layer = st.selectbox("Layer", range(exp.config.model.num_layers), format_func=lambda i: f"layer {i + 1}", key="grad_layer")
 
 
 def draw_through_time(exp: Experiment) -> None:
@@ -100,5 +100,10 @@ view, tab = open_tab([THROUGH_TIME, WHY, CLIPPING, SIDE_BY_SIDE], GRADIENTS_VIEW
 with tab:
     if view == SIDE_BY_SIDE:
         compare_section(exp)
+    elif view == CLIPPING:
+        live_view(draw_clipping)  # the whole model's gradient norm: no layer to choose
     else:
-        live_view({THROUGH_TIME: draw_through_time, WHY: draw_why, CLIPPING: draw_clipping}[view])
+        layer = st.selectbox(  # read by the draw functions
+            "Layer", range(exp.config.model.num_layers), format_func=lambda i: f"layer {i + 1}", key="grad_layer", persist_state="page"
+        )
+        live_view(draw_through_time if view == THROUGH_TIME else draw_why)

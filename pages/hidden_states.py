@@ -1,4 +1,5 @@
-"""Hidden states: what every unit does at every step, a few units up close, and the path of h_t."""
+"""Hidden states: what every unit does at every step, a few units up close, the path of h_t, and in bracket text the
+unit that counts."""
 
 import numpy as np
 import streamlit as st
@@ -63,6 +64,7 @@ def draw_units_up_close(exp: Experiment) -> None:
         range(values.shape[1]),
         default=top_units(snap.hidden[row], k=min(3, values.shape[1])),
         key=f"hidden_units_{row}_{values.shape[1]}",
+        persist_state="page",
         on_change=TURNS.asked,  # in the live fragment: a person's choice goes before the timers
         help="Preselected: the units whose value varies most over the probe sequences.",
     )
@@ -85,14 +87,10 @@ def draw_path(exp: Experiment) -> None:
 
 
 def draw_counting_unit(exp: Experiment) -> None:
-    """Bracket text only: the unit that counts how deep the brackets are nested."""
-    snap = replay_snapshot(exp, "hidden_replay")
-    i = min(choice.sample, snap.hidden.shape[1] - 1)
-    counting_unit(snap, choice.row, i, [[exp.task.vocab[int(c)] for c in x] for x in exp.trainer.probe.x])
-
-
-def counting_unit(snap, row: int, i: int, texts: list[list[str]]) -> None:
     """Bracket text: the unit that follows the nesting depth (in the LSTM's cell state when there is one)."""
+    snap = replay_snapshot(exp, "hidden_replay")
+    row, i = choice.row, min(choice.sample, snap.hidden.shape[1] - 1)
+    texts = [[exp.task.vocab[int(c)] for c in x] for x in exp.trainer.probe.x]
     states, name = (snap.hidden, "h") if snap.cell is None else (snap.cell, "c")
     depths = np.stack([bracket_depth(chars) for chars in texts])
     unit, r = depth_unit(states[row], depths)

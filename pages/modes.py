@@ -57,7 +57,12 @@ def many_to_one() -> None:
     left, right = st.columns([2, 3])
     diagram("many_to_one", left)
     name = right.radio(
-        "Task", list(MANY_TO_ONE), format_func=lambda n: make_task(MANY_TO_ONE[n][0].task).title, horizontal=True, key="modes_m2o"
+        "Task",
+        list(MANY_TO_ONE),
+        format_func=lambda n: make_task(MANY_TO_ONE[n][0].task).title,
+        horizontal=True,
+        key="modes_m2o",
+        persist_state="page",
     )
     config, steps = MANY_TO_ONE[name]
     m2o = make_task(config.task)
@@ -113,10 +118,15 @@ def character_model() -> None:
     diagram("many_to_many", left)
     diagram("one_to_many", right)
     sources = [s for s in TEXT_TITLES if s != OWN_TEXT] + [OWN_TEXT]
-    source = st.selectbox("Text", sources, format_func=TEXT_TITLES.get, index=sources.index("grammar"), key="modes_text")
+    source = st.selectbox(
+        "Text", sources, format_func=TEXT_TITLES.get, index=sources.index("grammar"), key="modes_text", persist_state="page"
+    )
     user_text = None
     if source == OWN_TEXT:
-        user_text = st.text_area("Your text", value=st.session_state.get(USER_TEXT, ""), height=100, key="modes_own_text") or None
+        user_text = (
+            st.text_area("Your text", value=st.session_state.get(USER_TEXT, ""), height=100, key="modes_own_text", persist_state="page")
+            or None
+        )
     text_model_config = text_config(source)
     try:
         text_task = make_task(text_model_config.task, user_text=user_text)
@@ -138,7 +148,7 @@ def character_model() -> None:
 
     st.subheader("Many to many: an answer at every step")
     first_line = max(text_task.text.split("\n")[:20], key=len)[:30]  # a text box shows no line breaks
-    probe = st.text_input("Text to read", value=first_line, max_chars=200, key="modes_probe")
+    probe = st.text_input("Text to read", value=first_line, max_chars=200, key="modes_probe", persist_state="page")
     try:
         aligned = aligned_table(model, text_task, probe)
     except ValueError as e:
@@ -155,10 +165,12 @@ def character_model() -> None:
 
     st.subheader("One to many: its own outputs as inputs")
     c = st.columns(4)
-    start = c[0].selectbox("Start character", range(len(text_task.vocab)), format_func=text_task.output_label, key="modes_start")
-    length = int(c[1].slider("Characters to write", 5, 80, 30, key="modes_length"))
-    temperature = c[2].slider("Temperature", 0.1, 2.0, 0.7, 0.1, key="modes_temperature")
-    seed = int(c[3].number_input("Seed", 0, 10_000, 0, key="modes_seed"))
+    start = c[0].selectbox(
+        "Start character", range(len(text_task.vocab)), format_func=text_task.output_label, key="modes_start", persist_state="page"
+    )
+    length = int(c[1].slider("Characters to write", 5, 80, 30, key="modes_length", persist_state="page"))
+    temperature = c[2].slider("Temperature", 0.1, 2.0, 0.7, 0.1, key="modes_temperature", persist_state="page")
+    seed = int(c[3].number_input("Seed", 0, 10_000, 0, key="modes_seed", persist_state="page"))
     steps_table = one_to_many_table(model, text_task, text_task.vocab[start], length, temperature, seed)
     shown_start = text_task.output_label(start)
     st.metric(f"Written from “{shown_start}”", shown_start + "".join(steps_table.draws))
@@ -172,7 +184,14 @@ def character_model() -> None:
 
 def sequence_to_sequence() -> None:
     diagram("seq2seq", st)
-    operation = st.radio("The decoder must", list(seq2seq.OPERATIONS), format_func=seq2seq.OPERATIONS.get, horizontal=True, key="modes_s2s")
+    operation = st.radio(
+        "The decoder must",
+        list(seq2seq.OPERATIONS),
+        format_func=seq2seq.OPERATIONS.get,
+        horizontal=True,
+        key="modes_s2s",
+        persist_state="page",
+    )
     st.markdown(
         f"An **encoder** (a GRU) reads a string of {seq2seq.MIN_LENGTH} to {seq2seq.MAX_LENGTH} letters "
         f"({', '.join(seq2seq.SYMBOLS)}); its last state is all the **decoder** (another GRU) gets. The decoder starts from "

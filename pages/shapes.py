@@ -28,8 +28,8 @@ batch_first = c[4].checkbox("batch_first", value=True, key="sh_batch_first")
 sizes = dict(cell=cell, input_size=int(input_size), hidden_size=int(hidden_size), num_layers=int(num_layers), bidirectional=bidirectional)
 
 st.subheader("Tensors")
-# st.table, not st.dataframe: a few rows, all shown, as plain HTML; the data grid's canvas made a switch to this page
-# 0.39 s rather than 0.29 (medians of six while training), and its first use loads 0.3 s more of Streamlit's code
+# st.table, not st.dataframe: a few rows, all shown, as plain HTML, which the browser draws much sooner than the data
+# grid (README, Performance)
 tensors = tensor_shapes(**sizes, batch_first=batch_first, batch=int(batch), seq_len=int(seq_len), out_features=int(out_features))
 st.table(tensors, hide_index=True)
 st.caption("D = 2 for a bidirectional layer, else 1. batch_first changes the input and output only, never h or c.")

@@ -20,7 +20,7 @@ COMPARE_SECONDS = 600.0  # the longest the three-cell comparison waits for its r
 def run_controls(exp: Experiment) -> None:
     """Compare the three cells, keep the current run, clear the kept ones."""
     cols = st.columns([2, 2, 2, 1])
-    steps = cols[0].number_input("Steps per run", 10, 2000, 300, step=50, key="compare_steps")
+    steps = cols[0].number_input("Steps per run", 10, 2000, 300, step=50, key="compare_steps", persist_state="page")
     if cols[1].button("Compare RNN, LSTM and GRU", key="compare_cells", type="primary"):
         with st.spinner(f"Training three models for {steps} steps each…"):
             runs = train_side_by_side(exp, int(steps))
@@ -87,8 +87,8 @@ def step_loss_overlay(runs: list[RunSummary], where=None) -> None:
 
 
 def compare_section(exp: Experiment) -> None:
-    """The Gradients page's side by side: where does each cell's gradient still reach, and which one learns?"""
-    st.subheader("Side by side")
+    """The Gradients page's side by side (its tab's label is the heading): where does each cell's gradient still reach,
+    and which one learns?"""
     st.markdown(
         "The same task, seed and training settings with a plain RNN, an LSTM and a GRU: where does each one's gradient "
         "still reach, and which one learns? Runs are kept in this session; the **Compare runs** page shows more of them."

@@ -25,16 +25,22 @@ class Selection:
 
 
 def sequence_layer_direction(exp: Experiment, prefix: str) -> Selection:
-    """Three widgets in a row, keyed ``<prefix>_sample``, ``<prefix>_layer``, ``<prefix>_direction`` (the last only when bidirectional)."""
+    """Three widgets in a row, keyed ``<prefix>_sample``, ``<prefix>_layer``, ``<prefix>_direction`` (the last only when
+    bidirectional). Their choice outlives a run that does not draw them (another tab of the page: ``persist_state``)."""
     config, directions = exp.config, exp.trainer.structure.num_directions
     cols = st.columns(3)
-    sample = cols[0].selectbox("Probe sequence", range(config.train.probe_batch), format_func=lambda i: f"#{i + 1}", key=f"{prefix}_sample")
-    layer = cols[1].selectbox("Layer", range(config.model.num_layers), format_func=lambda i: f"layer {i + 1}", key=f"{prefix}_layer")
+    sample = cols[0].selectbox(
+        "Probe sequence", range(config.train.probe_batch), format_func=lambda i: f"#{i + 1}", key=f"{prefix}_sample", persist_state="page"
+    )
+    layer = cols[1].selectbox(
+        "Layer", range(config.model.num_layers), format_func=lambda i: f"layer {i + 1}", key=f"{prefix}_layer", persist_state="page"
+    )
     direction = 0
     if directions == 2:
         direction = cols[2].radio(
-            "Direction", [0, 1], format_func=["forward", "reverse"].__getitem__, key=f"{prefix}_direction", horizontal=True
-        )
+            "Direction", [0, 1], format_func=["forward", "reverse"].__getitem__, key=f"{prefix}_direction", horizontal=True,
+            persist_state="page",
+        )  # fmt: skip
     return Selection(sample, layer, direction, directions)
 
 
@@ -42,12 +48,11 @@ def open_tab(labels: Sequence[str], key: str) -> tuple[str, DeltaGenerator]:
     """A page's tabs, of which only the open one is drawn: its label and its container (a plain container when there
     is only one).
 
-    Charts are most of what a page switch costs, in the browser: 12–90 ms a chart, drawn twice by Streamlit's Plotly
-    element, and all again at every refresh while training. Gates and Gradients drew five to seven at once and took
-    0.5–0.8 s to appear. With ``on_change="rerun"`` choosing a tab runs the page again and only the open tab is drawn
-    (Gates 0.62 → 0.48 s, Gradients 0.46 → 0.32 s, medians of four switches while training); a tab is also one topic
-    on a projector.
-    The choice is kept under ``key`` while the page is shown; a preset opens its story's tab (ui/presets_menu.py).
+    Charts are most of what a switch to a page costs, all of it in the browser, and a live page draws them all again at
+    every refresh: a page of many charts took longer than half a second to appear (README, Performance). With
+    ``on_change="rerun"`` choosing a tab runs the page again and only the open tab is drawn, and a tab is one topic on
+    a projector. The widgets inside a tab keep their values while another is open (``persist_state="page"``). The
+    choice itself is kept under ``key`` while the page is shown; a preset opens its story's tab (``Preset.tab``).
     """
     if len(labels) == 1:
         return labels[0], st.container()

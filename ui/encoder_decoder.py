@@ -51,7 +51,7 @@ def encoder_decoder(operation: str) -> None:
         "- The **loss** must count real positions only: `cross_entropy(scores, targets, ignore_index=PAD)`. A pad is "
         "never an answer; counted, the easy pads after <end> would dilute the mean and teach the decoder to write pads."
     )
-    strings = st.text_input("Strings of A…F, separated by commas", "ABC, FEDCBA, AB, ABCDEFAB", key="modes_strings")
+    strings = st.text_input("Strings of A…F, separated by commas", "ABC, FEDCBA, AB, ABCDEFAB", key="modes_strings", persist_state="page")
     try:
         batch = seq2seq.encode_strings([s for s in strings.split(",") if s.strip()], operation)
     except ValueError as e:

@@ -29,10 +29,11 @@ def config_widget(section: str, name: str) -> str:
 PARALLEL_TIMINGS = "parallel_timings"  # the Parallel lesson's last timings table, and which layer they were measured on
 TRUNCATION_COST_SHOWN = "truncation_cost_shown"  # the Truncated BPTT lesson has trained its two copy-task LSTMs in this session
 WINDOWING_SHOWN = "windowing_shown"  # the Windowing lesson has trained its three copy-task models in this session
-GATES_VIEW = "gates_view"  # the Gates page's open tab (ui.controls.open_tab); a preset may choose it
+GATES_VIEW = "gates_view"  # the Gates page's open tab (ui.controls.open_tab)
 GRADIENTS_VIEW = "gradients_view"  # the Gradients page's open tab
 HIDDEN_VIEW = "hidden_view"  # the Hidden states page's open tab
-PAGE_TABS = {"pages/gates.py": GATES_VIEW, "pages/gradients.py": GRADIENTS_VIEW, "pages/hidden_states.py": HIDDEN_VIEW}  # by page file
+# a live page's tabs, by its file: where a preset sets its story's tab (ui/presets_menu.py)
+PAGE_TABS = {"pages/gates.py": GATES_VIEW, "pages/gradients.py": GRADIENTS_VIEW, "pages/hidden_states.py": HIDDEN_VIEW}
 MODEL_DETAILS = "train_model_details"  # whether the Train page's "The model" expander is open (its table is drawn only then)
 MODES_TEXT_MODEL = "modes_text_model"  # the Inputs and outputs lesson's character model, trained on the page
 MODES_VIEW = "modes_view"  # the Inputs and outputs lesson's open tab (ui.controls.open_tab)

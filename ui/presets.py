@@ -37,6 +37,7 @@ PRESETS = (
         _DEFAULT.with_changes(task={"name": "copy", "delay": 30}, model={"cell": "rnn_tanh"}, train={"lr": 0.003}),
         300,
         "pages/gradients.py",
+        "Through time",
     ),
     Preset(
         "lstm_delay",
@@ -127,6 +128,7 @@ PRESETS = (
         ),
         500,
         "pages/gates.py",
+        "At every step",
     ),
 )
 PRESETS_BY_KEY = {p.key: p for p in PRESETS}

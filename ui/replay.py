@@ -19,6 +19,7 @@ def replay_snapshot(exp: Experiment, key: str) -> ProbeSnapshot:
             steps + [NOW],
             value=NOW,
             key=key,
+            persist_state="page",
             on_change=TURNS.asked,  # drawn in the live fragment: moving it is a person's run, not the timer's
             format_func=lambda s: f"now (step {exp.trainer.step:,})" if s == NOW else f"step {s:,}",
             help="Replay how the insides changed: snapshots are kept every few steps, thinned as training goes on.",

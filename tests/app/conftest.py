@@ -50,3 +50,12 @@ def decode(array) -> np.ndarray:
             return values.reshape([int(n) for n in str(array["shape"]).split(",")])
         return values
     return np.asarray(array)
+
+
+def choose_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Open one of a page's tabs (ui.controls.open_tab, under session key ``key``), as a click would: a rerun in which
+    only that tab is drawn."""
+    at.session_state[key] = label
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at

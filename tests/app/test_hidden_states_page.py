@@ -5,21 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.app.conftest import decode, plotly_figures
+from tests.app.conftest import choose_tab, decode, plotly_figures
 from ui.keys import HIDDEN_VIEW
 from ui.keys import config_widget as key
 
 
 def titles(at) -> list[str]:
     return [f["layout"]["title"]["text"] for f in plotly_figures(at)]
-
-
-def open_tab(at, label: str):
-    """Choose one of the page's tabs: only the open one is drawn (ui.controls.open_tab)."""
-    at.session_state[HIDDEN_VIEW] = label
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 @pytest.fixture
@@ -36,16 +28,19 @@ def test_heatmap_shows_the_current_models_hidden_states(page):
     np.testing.assert_allclose(decode(heatmap["z"]), snap.hidden[0, 0].T, rtol=1e-6)  # units × time, probe sequence #1
     assert titles(page) == ["Hidden state h_t of every unit (layer 1, step 0)"]  # the open tab's only
     assert [t.label for t in page.tabs] == ["Every unit", "Units up close", "The path of h_t"]
-    open_tab(page, "Units up close")
+    choose_tab(page, HIDDEN_VIEW, "Units up close")
     assert titles(page) == ["Chosen units over time"]
     chosen = page.multiselect(key="hidden_units_0_32").value
     assert len(chosen) == 3
     lines = plotly_figures(page)[0]["data"]
     np.testing.assert_allclose(decode(lines[0]["y"]), snap.hidden[0, 0][:, chosen[0]], rtol=1e-6)
+    page.multiselect(key="hidden_units_0_32").set_value([5]).run()
+    choose_tab(page, HIDDEN_VIEW, "The path of h_t")
+    assert titles(page) == ["The path of h_t (its two main directions)"]
+    choose_tab(page, HIDDEN_VIEW, "Units up close")  # the choice outlives a run in another tab
+    assert page.multiselect(key="hidden_units_0_32").value == [5]
     page.multiselect(key="hidden_units_0_32").set_value([]).run()
     assert page.info[0].value.startswith("Choose one or more units") and not plotly_figures(page)
-    open_tab(page, "The path of h_t")
-    assert titles(page) == ["The path of h_t (its two main directions)"]
 
 
 def test_after_training_the_replay_slider_offers_the_kept_steps(page):
@@ -61,7 +56,7 @@ def test_text_tasks_colour_the_characters_by_a_unit(page):
     page.sidebar.selectbox(key=key("task", "name")).set_value("characters").run()
     page.sidebar.selectbox(key=key("task", "text_source")).set_value("brackets").run()
     assert not page.exception
-    open_tab(page, "Units up close")
+    choose_tab(page, HIDDEN_VIEW, "Units up close")
     text_fig = next(f for f in plotly_figures(page) if f["layout"]["title"]["text"].startswith("Unit "))
     chars = [c for row in text_fig["data"][0]["text"] for c in row if c]
     assert set(chars) <= {"(", ")", "⏎"} or set(chars) <= {"(", ")", "\n"}
@@ -71,7 +66,7 @@ def test_bracket_text_names_the_unit_that_follows_the_nesting_depth(page):
     page.sidebar.selectbox(key=key("task", "name")).set_value("characters").run()
     page.sidebar.selectbox(key=key("task", "text_source")).set_value("brackets").run()
     assert [t.label for t in page.tabs][-1] == "A unit that counts"
-    open_tab(page, "A unit that counts")
+    choose_tab(page, HIDDEN_VIEW, "A unit that counts")
     counting = next(m.value for m in page.markdown if "follows the nesting depth" in m.value)
     figure = plotly_figures(page)[-1]
     assert figure["layout"]["title"]["text"].startswith("Nesting depth and unit")

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import make_task
 from rnn_core.train.trainer import Trainer
-from tests.app.conftest import APP, plotly_figures
+from tests.app.conftest import APP, choose_tab, plotly_figures
 from ui.keys import PAGE_TABS
 from ui.keys import config_widget as key
 from ui.link_params import config_to_params
@@ -176,6 +176,16 @@ def test_a_preset_builds_its_model_opens_its_page_and_trains_to_its_step(app, pr
     link = flat(app)
     assert int(link.pop("steps", 0)) <= exp.trainer.step  # written before the page's first slice trained
     assert link == config_to_params(preset.config)
+
+
+def test_a_preset_opens_its_storys_tab_even_from_another_tab_of_its_page(app):
+    assert all(p.tab for p in PRESETS if p.page in PAGE_TABS)  # else the page would stay on whichever tab was open
+    app.switch_page("pages/gradients.py").run()
+    choose_tab(app, PAGE_TABS["pages/gradients.py"], "Clipping")
+    app.sidebar.button(key="preset_vanishing").click().run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert app.session_state[PAGE_TABS["pages/gradients.py"]] == "Through time"
+    assert plotly_figures(app)[0]["layout"]["title"]["text"].startswith("Gradient reaching each h_t")
 
 
 def test_a_comparing_preset_trains_its_cells_side_by_side_once_on_compare_runs(app, monkeypatch):

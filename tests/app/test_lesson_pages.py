@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.app.conftest import choose_tab
 from ui.keys import MODES_VIEW
 
 
@@ -283,8 +284,7 @@ def test_inputs_and_outputs_page_shows_each_mode_on_its_model(app):
         assert abs(decode(line["y"])[-1] - target) < 0.25
     assert app.dataframe[0].value.shape == (4, 20)  # the four sequences' inputs, step by step
 
-    app.session_state[MODES_VIEW] = "Many to many, aligned, and one to many"
-    app.run()
+    choose_tab(app, MODES_VIEW, "Many to many, aligned, and one to many")
     app.button(key="modes_text_train").click().run()
     assert not app.exception, [e.message for e in app.exception]
     aligned = app.dataframe[0].value
@@ -296,8 +296,7 @@ def test_inputs_and_outputs_page_shows_each_mode_on_its_model(app):
     app.text_input(key="modes_probe").set_value("t").run()
     assert "This text cannot be read: give at least two characters" in app.error[0].value
 
-    app.session_state[MODES_VIEW] = "Sequence to sequence"
-    app.run()
+    choose_tab(app, MODES_VIEW, "Sequence to sequence")
     app.button(key="modes_s2s_train").click().run()
     assert not app.exception, [e.message for e in app.exception]
     by_length, padded, effects = (d.value for d in app.dataframe[-3:])
@@ -312,12 +311,11 @@ def test_inputs_and_outputs_page_shows_each_mode_on_its_model(app):
 
 def test_inputs_and_outputs_page_refuses_an_empty_own_text_and_keeps_the_rest(app):
     app.switch_page("pages/modes.py").run()
-    app.session_state[MODES_VIEW] = "Many to many, aligned, and one to many"
-    app.run()
+    choose_tab(app, MODES_VIEW, "Many to many, aligned, and one to many")
     app.selectbox(key="modes_text").set_value("custom").run()
     assert not app.exception, [e.message for e in app.exception]
     assert "This text cannot be used: the 'custom' text source needs your text" in app.error[0].value
-    assert [t.label for t in app.tabs][-1] == "Sequence to sequence"  # the other modes stay
-    app.session_state[MODES_VIEW] = "Sequence to sequence"
-    app.run()
-    assert not app.exception and not app.error  # the empty text is the character model's alone
+    choose_tab(app, MODES_VIEW, "Sequence to sequence")
+    assert not app.error and "modes_s2s_train" in [b.key for b in app.button]  # the other modes stay usable
+    choose_tab(app, MODES_VIEW, "Many to many, aligned, and one to many")
+    assert "the 'custom' text source needs your text" in app.error[0].value  # the choice was kept meanwhile

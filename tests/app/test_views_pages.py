@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from rnn_core.lessons.gate_equations import NOTES_FORMS, TORCH_FORMS
-from tests.app.conftest import decode, plotly_figures
-from ui.keys import GATES_VIEW, GRADIENTS_VIEW
+from tests.app.conftest import choose_tab, decode, plotly_figures
+from ui.keys import GATES_VIEW, GRADIENTS_VIEW, PAGE_TABS
 from ui.keys import config_widget as key
 from ui.pages import PAGE_PATHS
 
@@ -26,14 +26,6 @@ def gate_headings(at) -> list[str]:
 
 def open_page(app, page):
     app.switch_page(page).run()
-    assert not app.exception, [e.message for e in app.exception]
-    return app
-
-
-def open_tab(app, key: str, label: str):
-    """Choose one of a page's tabs (ui.controls.open_tab): only the open one is drawn."""
-    app.session_state[key] = label
-    app.run()
     assert not app.exception, [e.message for e in app.exception]
     return app
 
@@ -66,18 +58,18 @@ def test_gradients_page_shows_both_gradient_profiles_and_the_eigenvalues(app):
     np.testing.assert_allclose(decode(profile["data"][1]["y"]), snap.grad_norm_last[0][snap.grad_norm_last[0] > 0], rtol=1e-6)
     assert float(app.metric[0].value) == pytest.approx(snap.grad_norm_last[0][0] / snap.grad_norm_last[0][-1], rel=1e-2)
     assert len(plotly_figures(app)) == 1  # the open tab's only: Through time, untrained
-    open_tab(app, GRADIENTS_VIEW, "Why: the step Jacobian")
+    choose_tab(app, GRADIENTS_VIEW, "Why: the step Jacobian")
     radius = max(np.abs(v).max() for v in snap.eigenvalues.values())
     assert titles(app) == [
         "What the answer at τ = 40 depends on",
         "Spectral radius of ∂s_t/∂s_{t−1} along the sequence",
         f"Eigenvalues of W_hh (largest |λ| = {radius:.2f})",
     ]
-    open_tab(app, GRADIENTS_VIEW, "Clipping")
+    choose_tab(app, GRADIENTS_VIEW, "Clipping")
     assert app.info[-1].value.startswith("Train for a few steps to see the gradient norm")
     trained(app)
     assert titles(app) == ["Global gradient norm during training"]
-    open_tab(app, GRADIENTS_VIEW, "Through time")
+    choose_tab(app, GRADIENTS_VIEW, "Through time")
     assert titles(app) == ["Gradient reaching each h_t (layer 1, training step 110)", "‖∂L_τ/∂h_t‖ over training"]
 
 
@@ -88,7 +80,7 @@ def test_a_replayed_snapshot_measures_its_spectra_from_the_weights_it_kept(app):
     exp = app.session_state["experiment"]
     untrained = exp.snapshot_now()  # measured at once, at step 0
     trained(app)
-    open_tab(app, GRADIENTS_VIEW, "Why: the step Jacobian")
+    choose_tab(app, GRADIENTS_VIEW, "Why: the step Jacobian")
     app.select_slider(key="grad_replay").set_value(0).run()
     assert not app.exception
     rho = next(f for f in plotly_figures(app) if f["layout"]["title"]["text"].startswith("Spectral radius"))
@@ -109,11 +101,11 @@ def test_gates_page_for_lstm_gru_and_cells_without_gates(app):
     ]
     assert titles(app) == ["The gates: layer 1, probe sequence #1, training step 0"]  # the open tab's only
     assert [t.label for t in app.tabs] == ["At every step", "How saturated", "The notes' equations and PyTorch's"]
-    open_tab(app, GATES_VIEW, "How saturated")
+    choose_tab(app, GATES_VIEW, "How saturated")
     assert titles(app) == ["How the gates spread (step 0, all probe sequences)"]
     saturation = app.dataframe[0].value
     assert saturation.gate.tolist() == ["input", "forget", "output"]
-    open_tab(app, GATES_VIEW, "At every step")
+    choose_tab(app, GATES_VIEW, "At every step")
     app.sidebar.selectbox(key=key("model", "cell")).set_value("gru").run()
     assert gate_headings(app)[0].startswith("Reset gate r_t") and len(gate_headings(app)) == 3  # r, z, n: no cell state
     app.sidebar.selectbox(key=key("model", "cell")).set_value("rnn_tanh").run()
@@ -122,7 +114,7 @@ def test_gates_page_for_lstm_gru_and_cells_without_gates(app):
 
 def test_gates_page_writes_the_notes_equations_beside_pytorchs_on_the_live_weights(app):
     open_page(app, "pages/gates.py")
-    open_tab(app, GATES_VIEW, "The notes' equations and PyTorch's")
+    choose_tab(app, GATES_VIEW, "The notes' equations and PyTorch's")
     assert not plotly_figures(app)
     equations = [m.value.split("  \n") for m in app.markdown if m.value.startswith("`")]
     assert equations[0][0] == "`f_t = σ(W_f [h_{t−1}, x_t] + b_f)`" and equations[0][-1] == "`h_t = o_t ⊙ tanh(C_t)`"
@@ -161,7 +153,7 @@ def test_a_linear_recurrence_on_every_page(app, cell):
     said = any(c.value.startswith(f"For the {title}, h_t here is its output y_t") for c in app.caption)
     assert said == (cell in ("lru", "s6"))  # their state is not their output
     open_page(app, "pages/gradients.py")
-    open_tab(app, GRADIENTS_VIEW, "Why: the step Jacobian")
+    choose_tab(app, GRADIENTS_VIEW, "Why: the step Jacobian")
     captions = [c.value for c in app.caption]
     assert any(c.startswith(f"The {title} is linear in its state") and "diag(a_t) is diagonal" in c for c in captions)
     if cell == "lru":  # its step is diag(λ): λ are its eigenvalues, plotted as it trains
@@ -217,33 +209,37 @@ def test_every_tab_of_gradients_and_gates_after_a_step_with_each_state_reading_c
         app.button(key="step").click().run()
         assert app.session_state["experiment"].config.model.cell == cell
         open_page(app, "pages/gradients.py")
-        open_tab(app, GRADIENTS_VIEW, "Why: the step Jacobian")
+        choose_tab(app, GRADIENTS_VIEW, "Why: the step Jacobian")
         assert any(t.startswith("Eigenvalues of W_hh (largest |λ| = ") for t in titles(app)), cell
-        open_tab(app, GRADIENTS_VIEW, "Clipping")
+        choose_tab(app, GRADIENTS_VIEW, "Clipping")
         assert titles(app) == ["Global gradient norm during training"]
         open_page(app, "pages/gates.py")
         if saturating is None:
             assert app.info[0].value.startswith("Only gated cells")
             continue
-        open_tab(app, GATES_VIEW, "How saturated")
+        choose_tab(app, GATES_VIEW, "How saturated")
         assert app.dataframe[0].value.gate.tolist() == saturating
-        open_tab(app, GATES_VIEW, "The notes' equations and PyTorch's")
+        choose_tab(app, GATES_VIEW, "The notes' equations and PyTorch's")
         assert app.dataframe[0].value.notes.tolist()[0].startswith("W_")
-        open_tab(app, GATES_VIEW, "At every step")
+        choose_tab(app, GATES_VIEW, "At every step")
 
 
 @pytest.mark.parametrize("page", PAGES[:5])
 @pytest.mark.parametrize("task", ["next_number", "copy", "adding", "parity", "characters"])
 def test_every_view_with_every_task(app, page, task):
+    """Every tab of every live page, too (only the open one is drawn)."""
     app.sidebar.selectbox(key=key("task", "name")).set_value(task).run()
     open_page(app, page)
     app.button(key="step").click().run()
     assert not app.exception, [e.message for e in app.exception]
+    for label in [t.label for t in app.tabs][1:]:
+        choose_tab(app, PAGE_TABS[page], label)
+        assert plotly_figures(app) or app.info or app.dataframe, (page, label)  # something drawn in it
 
 
 def test_gradients_page_compares_the_three_cells_side_by_side(app):
     open_page(app, "pages/gradients.py")
-    open_tab(app, GRADIENTS_VIEW, "RNN, LSTM and GRU side by side")
+    choose_tab(app, GRADIENTS_VIEW, "RNN, LSTM and GRU side by side")
     assert app.info[-1].value.startswith("No runs kept yet")
     app.number_input(key="compare_steps").set_value(20).run()
     app.button(key="compare_cells").click().run()
