@@ -48,41 +48,39 @@ def draw_through_time(exp: Experiment) -> None:
 
 
 def draw_why(exp: Experiment) -> None:
-    """Why: what the answer depends on, the step Jacobian's spectral radius along the sequence, the eigenvalues of W_hh."""
+    """Why: the step Jacobian's spectral radius along the sequence beside the eigenvalues of W_hh (the two answers to
+    "does it vanish or explode here?"), then what the answer depends on, step by step, across the page's width."""
     snap = replay_snapshot(exp, "grad_replay")
     row = layer * exp.trainer.structure.num_directions
     left, right = st.columns(2)
-    labels = exp.task.input_labels(exp.trainer.probe.x[0]) if exp.task.tokens else None
-    show_figure(
-        per_step_bars(snap.input_sensitivity, f"What the answer at τ = {snap.loss_step + 1} depends on", "‖∂ŷ_τ/∂x_t‖", labels), left
-    )
-    show_figure(per_step_bars(snap.jacobian_radius[row], "Spectral radius of ∂s_t/∂s_{t−1} along the sequence", "ρ"), right)
-    right.caption("ρ above 1 at a step can grow the gradient there, below 1 shrinks it. For an LSTM, s = (h, c).")
+    show_figure(per_step_bars(snap.jacobian_radius[row], "Spectral radius of ∂s_t/∂s_{t−1} along the sequence", "ρ"), left)
+    left.caption("ρ above 1 at a step can grow the gradient there, below 1 shrinks it. For an LSTM, s = (h, c).")
     if not facts.reads_state:
-        right.caption(
+        left.caption(
             f"The {facts.title} is linear in its state, h_t = a_t ⊙ h_{{t−1}} + b_t, with a_t = {facts.step_coefficient}, "
             "which never reads h_{t−1}. So ∂h_t/∂h_{t−1} = diag(a_t) is diagonal: ρ is its largest |a_t|, always below 1, "
             "and the gradient never explodes."
         )
     if facts.own_state:
-        right.caption(
+        left.caption(
             f"The {facts.title}'s h_t here is its state ({'complex, the paper’s x_t' if facts.mode == 'LRU' else 'H × N numbers'}), "
             "the quantity carried through time; its output y_t is read from it."
         )
     measured = int(np.isfinite(snap.jacobian_radius[row]).sum())
     if measured < snap.jacobian_radius.shape[1]:
-        right.caption(
+        left.caption(
             f"ρ is measured at {measured} evenly spread steps here: for a model this large, every step would cost too much, "
             "above all in a snapshot kept while training (training waits for it). The live view (“now”) measures every step it can."
         )
     eig = {block.label: v for block, v in snap.eigenvalues.items() if block.layer == layer and not block.reverse}
-    left, _ = st.columns(2)
     if eig:
         radius = max(float(np.abs(v).max()) for v in eig.values())
         title = "Eigenvalues of W_hh" if facts.reads_state else "λ, the eigenvalues of the step"  # the LRU's: diag(λ)
-        show_figure(eigenvalue_plot(eig, f"{title} (largest |λ| = {radius:.2f})"), left)
+        show_figure(eigenvalue_plot(eig, f"{title} (largest |λ| = {radius:.2f})"), right)
     else:
-        left.info(f"A {facts.title} has no W_hh: nothing feeds h_{{t−1}} back through a matrix, so there are no eigenvalues to plot.")
+        right.info(f"A {facts.title} has no W_hh: nothing feeds h_{{t−1}} back through a matrix, so there are no eigenvalues to plot.")
+    labels = exp.task.input_labels(exp.trainer.probe.x[0]) if exp.task.tokens else None
+    show_figure(per_step_bars(snap.input_sensitivity, f"What the answer at τ = {snap.loss_step + 1} depends on", "‖∂ŷ_τ/∂x_t‖", labels))
 
 
 def draw_clipping(exp: Experiment) -> None:

@@ -61,9 +61,9 @@ def test_gradients_page_shows_both_gradient_profiles_and_the_eigenvalues(app):
     choose_tab(app, GRADIENTS_VIEW, "Why: the step Jacobian")
     radius = max(np.abs(v).max() for v in snap.eigenvalues.values())
     assert titles(app) == [
-        "What the answer at τ = 40 depends on",
         "Spectral radius of ∂s_t/∂s_{t−1} along the sequence",
         f"Eigenvalues of W_hh (largest |λ| = {radius:.2f})",
+        "What the answer at τ = 40 depends on",
     ]
     choose_tab(app, GRADIENTS_VIEW, "Clipping")
     assert app.info[-1].value.startswith("Train for a few steps to see the gradient norm")
