@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -168,6 +169,34 @@ def test_training_survives_quick_clicks_while_a_slice_runs(watched):
     time.sleep(3)
     assert step_count(page) > before > 0, "training stopped after quick clicks"
     assert page.get_by_text("These settings need a new model").count() == 0
+    sidebar_button(page, "Pause").click()
+    wait_idle(page)
+    assert_clean(watched)
+
+
+def test_a_live_view_in_a_later_tab_refreshes_while_training(watched):
+    """Gradients' Why tab, opened while the model trains: its live view, a timed fragment drawn inside the tab, follows
+    training (the replay slider's "now" moves on); after a visit to another tab it is drawn again."""
+    page = watched.page
+    wait_idle(page)
+    sidebar_button(page, "Train").click()
+    nav(page, "Gradients")
+    page.get_by_role("tab", name="Why: the step Jacobian").click()
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("Spectral radius of ∂s_t/∂s_{t−1} along the sequence").first.wait_for(timeout=30_000)
+
+    def now_step() -> int:
+        label = main.get_by_text(re.compile(r"now \(step [\d,]+\)")).first.inner_text()
+        return int(re.search(r"step ([\d,]+)", label).group(1).replace(",", ""))
+
+    page.wait_for_timeout(1500)
+    before = now_step()
+    page.wait_for_timeout(3000)
+    assert now_step() > before, "the live view in a later tab stopped refreshing"
+    page.get_by_role("tab", name="Clipping").click()
+    main.get_by_text("Global gradient norm during training").first.wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Why: the step Jacobian").click()
+    main.get_by_text("Spectral radius of ∂s_t/∂s_{t−1} along the sequence").first.wait_for(timeout=30_000)
     sidebar_button(page, "Pause").click()
     wait_idle(page)
     assert_clean(watched)
