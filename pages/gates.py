@@ -72,7 +72,7 @@ def draw_steps(exp: Experiment) -> None:
     """Every gate at every step of one sequence, and over the text for a character task."""
     snap = replay_snapshot(exp, "gates_replay")
     row = choice.row
-    i = min(choice.sample, snap.hidden.shape[1] - 1)
+    i = choice.sequence_in(snap)
     labels = exp.task.input_labels(exp.trainer.probe.x[i])
     show_figure(heatmap_grid(grid_title(snap.step, i), gate_panels(snap, row, i, labels)))
     directions = exp.trainer.structure.num_directions

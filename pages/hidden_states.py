@@ -41,7 +41,7 @@ def where(snap) -> str:
 def draw_every_unit(exp: Experiment) -> None:
     """h_t of every unit at every step of the chosen sequence."""
     snap = replay_snapshot(exp, "hidden_replay")
-    row, i = choice.row, min(choice.sample, snap.hidden.shape[1] - 1)
+    row, i = choice.row, choice.sequence_in(snap)
     labels = exp.task.input_labels(exp.trainer.probe.x[i])
     show_figure(state_heatmap(snap.hidden[row, i], f"Hidden state h_t of every unit ({where(snap)})", "h", x_labels=labels))
     directions, rows = exp.trainer.structure.num_directions, export_rows(snap.hidden, row)
@@ -57,7 +57,7 @@ def draw_units_up_close(exp: Experiment) -> None:
     """A few units over time (preselected: the most active), and for text the first one coloured over the characters."""
     snap = replay_snapshot(exp, "hidden_replay")
     task, probe = exp.task, exp.trainer.probe
-    row, i = choice.row, min(choice.sample, snap.hidden.shape[1] - 1)
+    row, i = choice.row, choice.sequence_in(snap)
     values = snap.hidden[row, i]  # (T, H)
     units = st.multiselect(
         "Units up close",
@@ -80,7 +80,7 @@ def draw_units_up_close(exp: Experiment) -> None:
 def draw_path(exp: Experiment) -> None:
     """The path of h_t through its two main directions."""
     snap = replay_snapshot(exp, "hidden_replay")
-    row, i = choice.row, min(choice.sample, snap.hidden.shape[1] - 1)
+    row, i = choice.row, choice.sequence_in(snap)
     coords, explained = pca_2d(snap.hidden[row, i])
     labels = exp.task.input_labels(exp.trainer.probe.x[i])
     show_figure(trajectory_2d(coords, explained, labels, "The path of h_t (its two main directions)"))
@@ -89,7 +89,7 @@ def draw_path(exp: Experiment) -> None:
 def draw_counting_unit(exp: Experiment) -> None:
     """Bracket text: the unit that follows the nesting depth (in the LSTM's cell state when there is one)."""
     snap = replay_snapshot(exp, "hidden_replay")
-    row, i = choice.row, min(choice.sample, snap.hidden.shape[1] - 1)
+    row, i = choice.row, choice.sequence_in(snap)
     texts = [[exp.task.vocab[int(c)] for c in x] for x in exp.trainer.probe.x]
     states, name = (snap.hidden, "h") if snap.cell is None else (snap.cell, "c")
     depths = np.stack([bracket_depth(chars) for chars in texts])

@@ -23,6 +23,10 @@ class Selection:
         """The row of a Recording or snapshot array: layer-major, as torch orders h_n."""
         return self.layer * self.num_directions + self.direction
 
+    def sequence_in(self, snap) -> int:
+        """The chosen probe sequence's index in a snapshot's arrays: the snapshot's last, if it holds fewer."""
+        return min(self.sample, snap.hidden.shape[1] - 1)
+
 
 def sequence_layer_direction(exp: Experiment, prefix: str) -> Selection:
     """Three widgets in a row, keyed ``<prefix>_sample``, ``<prefix>_layer``, ``<prefix>_direction`` (the last only when

@@ -201,7 +201,8 @@ def test_every_page_with_every_cell(app, page, cell):
 
 
 def test_every_tab_of_gradients_and_gates_after_a_step_with_each_state_reading_cell(app):
-    """The tabs beyond the first, which the page-by-cell and page-by-task runs above do not open."""
+    """The tabs beyond the first with each state-reading cell: the page-by-cell runs open only the first, the
+    page-by-task runs every tab with the default cell."""
     for cell, saturating in (("rnn_relu", None), ("gru", ["reset", "update"]), ("lstm", ["input", "forget", "output"])):
         app.sidebar.selectbox(key=key("model", "cell")).set_value(cell).run()
         if any(b.key == "rebuild" for b in app.sidebar.button):  # the last cell's model has trained: a new one
