@@ -35,17 +35,19 @@ def _mark(ok: bool) -> str:
 
 
 def training_table(results) -> str:
+    """A snapshot's cost to training is what training waits for it (the app takes it beside training); its own work,
+    on the snapshot thread, stands beside that."""
     rows = [
-        "| configuration | ours, steps/s | one snapshot, ms | … of a 0.4 s slice | ours with snapshots, steps/s | plain PyTorch, steps/s "
-        "| ratio | ≥ 0.95× |",
-        "|---|---:|---:|---:|---:|---:|---:|:---:|",
+        "| configuration | ours, steps/s | one snapshot's work, ms | training waits for it, ms | … of a 0.4 s slice "
+        "| ours with snapshots, steps/s | plain PyTorch, steps/s | ratio | ≥ 0.95× |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|:---:|",
     ]
     for r in results:
-        share = r.snapshot_ms / 1e3 / SLICE_SECONDS
+        share = r.wait_ms / 1e3 / SLICE_SECONDS
         limit = TARGETS["default_snapshot_share"] if r.name == DEFAULT else TARGETS["snapshot_share"]
         over = "" if share <= limit else f" **(> {limit:.0%})**"
         rows.append(
-            f"| {r.name} | {r.ours_steps_per_s:,.1f} | {r.snapshot_ms:,.0f} | {share:.0%}{over} | "
+            f"| {r.name} | {r.ours_steps_per_s:,.1f} | {r.snapshot_ms:,.0f} | {r.wait_ms:,.1f} | {share:.1%}{over} | "
             f"{r.ours_at_cadence:,.1f} | {r.plain_steps_per_s:,.1f} | {r.ratio:.2f} | {_mark(r.ratio >= TARGETS['ratio'])} |"
         )
     return "\n".join(rows)

@@ -6,14 +6,18 @@ rows, probe snapshots at the app's default cadence). The baseline is what a stud
 kernel: ``make_optimizer``), clipping, TBPTT chunks, batches and loss. Both get the same warm-up and run in
 alternating rounds, so load on the machine hits both.
 
-A snapshot is timed on its own and spread over the steps between two snapshots:
-``seconds per step at cadence = step + snapshot / probe_every``. That is what the app pays.
+The app takes a snapshot beside training, from a copy of the model, on the training process's snapshot thread
+(rnn_core.inspect.probes.Snapshots). What training waits for is what a block of steps with a snapshot taken beside
+lasts beyond the same block without one: the copy, and the share of the interpreter lock the snapshot takes. That wait
+is spread over the steps between two snapshots: ``seconds per step at cadence = step + wait / probe_every``. That is
+what the app pays. The snapshot's own work is timed too, taken alone.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,7 +126,8 @@ class PlainTraining:
 class TrainingResult:
     name: str
     ours_steps_per_s: float  # training steps alone
-    snapshot_ms: float  # one probe snapshot: forward and backward with everything recorded
+    snapshot_ms: float  # one probe snapshot's work, taken alone: forward and backward with everything recorded
+    wait_ms: float  # what training waits for a snapshot taken beside it, as the app takes them
     ours_at_cadence: float  # steps per second with a snapshot every probe_every steps, as the app runs
     plain_steps_per_s: float
     probe_every: int
@@ -139,8 +144,8 @@ def timed(fn, repeats: int = 1) -> float:
 
 def measure_training(name: str, config: ExperimentConfig, rounds: int = 10, block_seconds: float = 0.075) -> TrainingResult:
     """Steps per second of ours and of plain PyTorch in alternating rounds: medians, and the median of the rounds' ratios
-    (a neighbour's load on a shared machine slows both sides of a round alike). Each of ours' blocks follows one
-    snapshot, timed: what the snapshot leaves cold, ours pays, as in the app.
+    (a neighbour's load on a shared machine slows both sides of a round alike). In each round ours runs a block
+    alone and a block with a snapshot taken beside it; a snapshot taken alone before them, timed, is its work.
 
     The two sides take turns at going first (A B, then B A): the side that runs second in a round ran up to 3 % faster
     or slower than it would first, depending on the configuration. Ten rounds of 0.075 s a side give ratios as steady
@@ -156,27 +161,37 @@ def measure_training(name: str, config: ExperimentConfig, rounds: int = 10, bloc
     probe_every = config.train.probe_every
     timing = config.with_changes(train={"probe_every": NO_PROBES})
     task = bench_task(config.task)
-    ours, plain, kept = Trainer(timing, task), PlainTraining(timing, task), Snapshots()
+    beside = ThreadPoolExecutor(max_workers=1)  # the training process's snapshot thread
+    ours, plain, kept, alone = Trainer(timing, task), PlainTraining(timing, task), Snapshots(beside=beside), Snapshots()
     timed(lambda: ours.run(1), 3)  # warm-up: a process's first steps (the first configuration's took 350 ms) and a cell's
     timed(plain.step, 3)
     one_step = timed(lambda: ours.run(1), 3)  # the size of a block, from warm steps
     repeats = max(1, round(block_seconds / one_step))
-    ours_times, plain_times, snapshots = [], [], []
+    ours_times, plain_times, snapshots, waits = [], [], [], []
+
+    def with_snapshot_beside() -> None:
+        kept.take(ours)
+        ours.run(repeats)
+        kept.settle()  # a snapshot that outlasts the block: training would wait for it at the next one
+
     for i in range(rounds if repeats > 1 else 4):
         if i % 2:  # every other round plain goes first: whichever side runs second in a round gains or loses by it
             plain_times.append(timed(plain.step, repeats))
-        snapshots.append(timed(lambda: kept.take(ours)))  # just before ours' block: what it leaves cold, ours pays
+        snapshots.append(timed(lambda: alone.take(ours)))  # just before ours' blocks: what it leaves cold, ours pays
         ours_times.append(timed(lambda: ours.run(1), repeats))
+        waits.append(max(0.0, timed(with_snapshot_beside) - ours_times[-1] * repeats))
         if not i % 2:
             plain_times.append(timed(plain.step, repeats))
-    snapshot = statistics.median(snapshots)
-    per_snapshot = snapshot / probe_every
+    beside.shutdown()
+    wait = statistics.median(waits)
+    per_snapshot = wait / probe_every
     return TrainingResult(
         name=name,
         ours_steps_per_s=1 / statistics.median(ours_times),
-        snapshot_ms=snapshot * 1e3,
+        snapshot_ms=statistics.median(snapshots) * 1e3,
+        wait_ms=wait * 1e3,
         ours_at_cadence=1 / (statistics.median(ours_times) + per_snapshot),
         plain_steps_per_s=1 / statistics.median(plain_times),
         probe_every=probe_every,
-        ratio=statistics.median(p / (o + per_snapshot) for o, p in zip(ours_times, plain_times)),
+        ratio=statistics.median(p / (o + w / probe_every) for o, p, w in zip(ours_times, plain_times, waits)),
     )

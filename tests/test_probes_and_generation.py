@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -172,8 +174,8 @@ def test_big_models_measure_the_step_jacobian_at_evenly_spread_steps(monkeypatch
     ids=["lstm", "gru-2-layers-bidirectional", "rnn-2-layers"],
 )
 def test_kept_snapshots_leave_cheap_spectra_to_the_first_reader_who_gets_what_a_snapshot_now_measures(model):
-    """Training waits for a kept snapshot, which few views ever show: its eigendecompositions wait for the view that
-    reads them, from the weights as they were then. Read after more training and after crossing a pipe (pickled, as
+    """A kept snapshot is taken every probe_every steps, but few views ever show its spectra: its eigendecompositions
+    wait for the view that reads them, from the weights as they were then. Read after more training and after crossing a pipe (pickled, as
     from a training process), they are the numbers a snapshot taken at that step measures at once, at every step."""
     task = TaskConfig(name="adding" if model.bidirectional else "sine", seq_len=12)
     t = make(task, model)
@@ -191,6 +193,64 @@ def test_kept_snapshots_leave_cheap_spectra_to_the_first_reader_who_gets_what_a_
         np.testing.assert_array_equal(crossed.eigenvalues[block], values)
     copies = sum(a.nbytes for pair in crossed.spectra.weights for a in pair if a is not None)
     assert crossed.spectra.nbytes == copies + now.spectra.nbytes  # the store's bound counts what reading will hold
+
+
+def assert_same_snapshot(a, b) -> None:
+    """Bit for bit: every array, gate and spectrum of two snapshots."""
+    for name, value in vars(a).items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(value, getattr(b, name), err_msg=name)
+    assert (a.step, a.loss, a.loss_step, a.gates.keys()) == (b.step, b.loss, b.loss_step, b.gates.keys())
+    for gate, values in a.gates.items():
+        np.testing.assert_array_equal(values, b.gates[gate])
+    np.testing.assert_array_equal(a.jacobian_radius, b.jacobian_radius)
+    assert a.eigenvalues.keys() == b.eigenvalues.keys()
+    for block, values in a.eigenvalues.items():
+        np.testing.assert_array_equal(values, b.eigenvalues[block])
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "mingru"])
+def test_training_goes_on_while_a_snapshot_is_taken_beside_it_and_gets_the_snapshot_it_would_have_waited_for(cell):
+    """Snapshots(beside=...), a training process's way: the snapshot thread is held busy, yet training goes on through
+    the steps up to the next snapshot; once the thread is free, every snapshot kept is the one taken in training's way,
+    to the bit, though the model had trained on meanwhile."""
+    config = ExperimentConfig(
+        task=TaskConfig(name="sine", seq_len=12), model=ModelConfig(cell=cell, hidden_size=6), train=TrainConfig(probe_every=5)
+    )
+    in_the_way = Trainer(config, make_task(config.task), observers=[Snapshots()])
+    in_the_way.run(10)
+    free, beside = threading.Event(), ThreadPoolExecutor(max_workers=1)
+    beside.submit(free.wait, 30)  # the snapshot thread, busy until set free
+    trainer = Trainer(config, make_task(config.task), observers=[Snapshots(beside=beside)])
+    kept = snapshots_of(trainer)
+    assert trainer.run(4) == 4  # step 0's snapshot waits behind the busy thread; the training does not
+    assert kept.steps == [] and not kept.in_flight.done()
+    kept.collect()  # never waits
+    assert kept.steps == []
+    free.set()
+    trainer.run(6)  # step 5's snapshot waits for step 0's to be kept: in step order, one in flight at most
+    kept.settle()
+    assert kept.steps == snapshots_of(in_the_way).steps == [0, 5, 10]
+    for a, b in zip(kept.items, snapshots_of(in_the_way).items):
+        assert_same_snapshot(a, b)
+    beside.shutdown()
+
+
+def test_a_restore_drops_the_snapshot_in_flight_of_the_model_before_it():
+    config = ExperimentConfig(task=TaskConfig(name="sine", seq_len=8), model=ModelConfig(cell="gru", hidden_size=4))
+    saved = Trainer(config, make_task(config.task))
+    saved.run(7)
+    free, beside = threading.Event(), ThreadPoolExecutor(max_workers=1)
+    beside.submit(free.wait, 30)
+    trainer = Trainer(config, make_task(config.task), observers=[Snapshots(beside=beside)])
+    trainer.restore(saved.model.state_dict(), 7, saved.records.rows().tolist())
+    free.set()
+    kept = snapshots_of(trainer)
+    kept.settle()
+    assert kept.steps == [7]
+    in_the_way = take_snapshot(saved.model, saved.task, saved.probe, 7, probes.KEPT_JACOBIAN_BUDGET, defer_spectra=True)
+    assert_same_snapshot(kept.latest, in_the_way)
+    beside.shutdown()
 
 
 def test_a_kept_snapshot_too_costly_to_leave_for_later_is_measured_at_once_within_the_kept_budget(monkeypatch):

@@ -267,3 +267,36 @@ def test_a_worker_process_imports_torch_dynamo_once_it_has_answered_its_first_co
     happened.clear()
     worker_process.serve(Commands([None, ("start",), None, ("quit",)]), threads=threads)
     assert happened == ["import torch._dynamo", "start"]
+
+
+def test_a_training_process_takes_its_snapshots_beside_training_and_a_run_that_stops_reports_them_all():
+    """serve() gives its Worker a snapshot thread. Held busy, the thread keeps step 10's snapshot of a run waiting:
+    the run trains and reports on meanwhile, and the snapshot comes in a later report. The run that stops waits for its
+    last one, so its reports hold every snapshot, the very ones a trainer here takes in training's way."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rnn_core.runs.worker import Worker
+
+    updates, beside, free = [], ThreadPoolExecutor(max_workers=1), threading.Event()
+    worker = Worker(updates.append, quantum=0.01, update_seconds=0.0, beside=beside)
+    worker.handle(("start", 1, {"config": CONFIG.to_dict()}))  # paused at step 0: its report waits for step 0's snapshot
+    assert [s.step for s in updates[-1].snapshots] == [0]
+    beside.submit(free.wait, 30)  # busy until the run has trained past its second snapshot
+    worker.handle(("go", 1, {"steps": 25}))
+    for _ in range(200):
+        worker.work(0.01)
+        if updates[-1].step >= 15:
+            break
+    assert updates[-1].step >= 15 and updates[-1].running and [s.step for u in updates for s in u.snapshots] == [0]
+    free.set()
+    while worker.busy:
+        worker.work(0.05)
+    assert worker.runs[1].trainer.step == 25 and not updates[-1].running
+    reported = [s for u in updates for s in u.snapshots]
+    local = snapshots_of(reference(25)).items
+    assert [s.step for s in reported] == [s.step for s in local] == [0, 10, 20]
+    for theirs, ours in zip(reported, local):
+        np.testing.assert_array_equal(theirs.hidden, ours.hidden)
+        np.testing.assert_array_equal(theirs.grad_norm_last, ours.grad_norm_last)
+    beside.shutdown()

@@ -23,7 +23,7 @@ from rnn_core.nn.cell_facts import CELLS
 from rnn_core.nn.jacobians import recorded_step_diagonals, recurrent_weights, sequence_step_jacobians
 
 JACOBIAN_BUDGET = 4e9  # S³ summed over the step Jacobians a snapshot decomposes: about 2 s on one core
-KEPT_JACOBIAN_BUDGET = 2.5e6  # ... for a snapshot kept while training and measured at once, which training waits for
+KEPT_JACOBIAN_BUDGET = 2.5e6  # ... for a snapshot kept while training and measured at once, by the training process
 # A kept snapshot whose whole spectra cost at most this (every step's Jacobian and every W_hh block, Σ S³) leaves them
 # to the view that first reads them, on the server, once: about 10 ms. The default LSTM's cost 1.1e7 (40 steps of a
 # 64 × 64 Jacobian); larger models are measured at once within KEPT_JACOBIAN_BUDGET.
@@ -79,9 +79,9 @@ class WeightSpectra:
     """A state-reading cell's spectra, measured from a copy of each W_hh and b_hh as they were and the snapshot's own
     states and gates (the first probe sequence), on first read; the same numbers whenever they are read.
 
-    A snapshot kept while training is taken every ``probe_every`` steps, and training waits for it, but it is shown
-    only if a student replays that step on the Gradients page: left for that moment, its eigendecompositions (40 % of
-    the default LSTM's snapshot) cost the training process a copy of the weights (16 KB) instead.
+    A snapshot kept while training is taken every ``probe_every`` steps, but it is shown only if a student replays
+    that step on the Gradients page: left for that moment, its eigendecompositions (40 % of the default LSTM's
+    snapshot) cost the training process a copy of the weights (16 KB) instead.
     """
 
     mode: str

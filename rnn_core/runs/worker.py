@@ -29,6 +29,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import torch
@@ -74,8 +75,19 @@ class _Run:
 class Worker:
     """Trains many runs fairly and reports them through ``send``."""
 
-    def __init__(self, send: Callable[[Update], None], quantum: float = QUANTUM_SECONDS, update_seconds: float = UPDATE_SECONDS):
-        self.send, self.quantum, self.update_seconds = send, quantum, update_seconds
+    def __init__(
+        self,
+        send: Callable[[Update], None],
+        quantum: float = QUANTUM_SECONDS,
+        update_seconds: float = UPDATE_SECONDS,
+        beside: Executor | None = None,
+    ):
+        """``beside``: the thread that takes the runs' probe snapshots beside training (inspect.probes.Snapshots), in a
+        training process of its own (:func:`serve`). Without it, as inline in a server's process (tests, a notebook),
+        they are taken in training's way: there the caller's threads share the process, and a session's finalizer,
+        run by the garbage collector in whichever thread allocates, called back into the worker from the snapshot
+        thread and waited for the very snapshot that thread was taking."""
+        self.send, self.quantum, self.update_seconds, self.beside = send, quantum, update_seconds, beside
         self.runs: dict[int, _Run] = {}
         self._turn = 0
 
@@ -115,12 +127,11 @@ class Worker:
         self.runs[run] = state
         self._report(run, state)
 
-    @staticmethod
-    def _build(payload: dict) -> Trainer:
+    def _build(self, payload: dict) -> Trainer:
         config = ExperimentConfig.from_dict(payload["config"])
         task = make_task(config.task, **payload.get("user", {}))
         restore = payload.get("restore")
-        trainer = Trainer(config, task, observers=[Snapshots()])
+        trainer = Trainer(config, task, observers=[Snapshots(beside=self.beside)])
         if restore is not None:
             trainer.restore(unflat_weights(restore["weights"]), restore["step"], restore["rows"])
         return trainer
@@ -138,7 +149,7 @@ class Worker:
             at, kept = copies[-1]
             twin = kept.clone()
         else:  # older than every copy: the same run again from its first step
-            at, twin = 0, Trainer(state.trainer.config, state.trainer.task, observers=[Snapshots()])
+            at, twin = 0, Trainer(state.trainer.config, state.trainer.task, observers=[Snapshots(beside=self.beside)])
         twin.run(step - at)
         return twin, True
 
@@ -193,6 +204,10 @@ class Worker:
             while len(state.kept) > _copies_allowed(trainer):
                 state.kept.popleft()
         snapshots = snapshots_of(trainer)
+        if state.wants_training:
+            snapshots.collect()  # one still being taken comes in a later report
+        else:
+            snapshots.settle()  # a run that stops reports every snapshot up to its last step
         new_snapshots = [s for s in snapshots.items if s.step > state.sent_snapshot_step]
         now = None
         if state.want_now and trainer.model.recurrent:
@@ -254,7 +269,9 @@ def serve(connection, threads: int = 1) -> None:
     if hasattr(os, "nice"):  # POSIX; Windows has no niceness and runs the worker at normal priority
         os.nice(NICENESS)
     torch.set_num_threads(threads)
-    worker, dynamo_import = Worker(connection.send), None
+    # one thread takes every run's snapshots: one more core's work at most, and the runs' turns stay the worker's to share
+    snapshot_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe-snapshots")
+    worker, dynamo_import = Worker(connection.send, beside=snapshot_thread), None
     try:
         while True:
             timeout = 0.0 if worker.busy else 1.0
