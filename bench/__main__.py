@@ -47,7 +47,7 @@ def training_table(results) -> str:
         limit = TARGETS["default_snapshot_share"] if r.name == DEFAULT else TARGETS["snapshot_share"]
         over = "" if share <= limit else f" **(> {limit:.0%})**"
         rows.append(
-            f"| {r.name} | {r.ours_steps_per_s:,.1f} | {r.snapshot_ms:,.0f} | {r.wait_ms:,.1f} | {share:.1%}{over} | "
+            f"| {r.name} | {r.ours_steps_per_s:,.1f} | {r.snapshot_ms:,.0f} | {r.wait_ms:,.0f} | {share:.0%}{over} | "
             f"{r.ours_at_cadence:,.1f} | {r.plain_steps_per_s:,.1f} | {r.ratio:.2f} | {_mark(r.ratio >= TARGETS['ratio'])} |"
         )
     return "\n".join(rows)

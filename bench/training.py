@@ -6,11 +6,13 @@ rows, probe snapshots at the app's default cadence). The baseline is what a stud
 kernel: ``make_optimizer``), clipping, TBPTT chunks, batches and loss. Both get the same warm-up and run in
 alternating rounds, so load on the machine hits both.
 
-The app takes a snapshot beside training, from a copy of the model, on the training process's snapshot thread
-(rnn_core.inspect.probes.Snapshots). What training waits for is what a block of steps with a snapshot taken beside
-lasts beyond the same block without one: the copy, and the share of the interpreter lock the snapshot takes. That wait
-is spread over the steps between two snapshots: ``seconds per step at cadence = step + wait / probe_every``. That is
-what the app pays. The snapshot's own work is timed too, taken alone.
+The app takes a costly snapshot beside training, from a copy of the model, on the training process's snapshot thread,
+and a cheap one in training's way (rnn_core.inspect.probes.Snapshots). What training waits for is what a block of
+steps with a snapshot taken the app's way lasts beyond the same block without one: the whole snapshot, or the copy and
+the share of the interpreter lock and of the machine the snapshot takes beside. That wait is spread over the steps
+between two snapshots: ``seconds per step at cadence = step + wait / probe_every``. That is what the app pays, on a
+machine with a core to spare for the snapshot thread; on a busy server its work comes out of the other runs' share
+(the class bench measures that whole). The snapshot's own work is timed too, taken alone.
 """
 
 from __future__ import annotations
@@ -127,7 +129,8 @@ class TrainingResult:
     name: str
     ours_steps_per_s: float  # training steps alone
     snapshot_ms: float  # one probe snapshot's work, taken alone: forward and backward with everything recorded
-    wait_ms: float  # what training waits for a snapshot taken beside it, as the app takes them
+    wait_ms: float  # what training waits for a snapshot taken beside it, as the app takes them: the rounds' median
+    waits_ms: list[float]  # ... each round's, for the spread
     ours_at_cadence: float  # steps per second with a snapshot every probe_every steps, as the app runs
     plain_steps_per_s: float
     probe_every: int
@@ -145,14 +148,15 @@ def timed(fn, repeats: int = 1) -> float:
 def measure_training(name: str, config: ExperimentConfig, rounds: int = 10, block_seconds: float = 0.075) -> TrainingResult:
     """Steps per second of ours and of plain PyTorch in alternating rounds: medians, and the median of the rounds' ratios
     (a neighbour's load on a shared machine slows both sides of a round alike). In each round ours runs a block
-    alone and a block with a snapshot taken beside it; a snapshot taken alone before them, timed, is its work.
+    alone and a block with a snapshot taken the app's way, and plain its block, each first, second and third in turn;
+    a snapshot taken alone before them, timed, is its work (what it leaves cold, the round's first block pays).
 
-    The two sides take turns at going first (A B, then B A): the side that runs second in a round ran up to 3 % faster
-    or slower than it would first, depending on the configuration. Ten rounds of 0.075 s a side give ratios as steady
+    The blocks take turns at going first: a side that runs second in a round ran up to 3 % faster or slower than it
+    would first, depending on the configuration. Ten rounds of 0.075 s a side give ratios as steady
     as seven of 0.2 s did (run to run, on a shared machine, they move by a few hundredths either way) in 60 % of the
     time: short rounds pair the two sides closely in time, and many of them outvote a burst of load. Snapshots spread
     over the rounds likewise outvote a burst better than a run of them in one go. A model whose single step outlasts a
-    block (the large one) gets four rounds of one step, two each way round: its long steps vary little.
+    block (the large one) gets four rounds of one step: its long steps vary little.
 
     Plain PyTorch runs as a student's loop would, without flushing denormal numbers to zero; ours flushes them while
     it trains (rnn_core.train.denormals.flushing_denormals): where a state decays into them (the S6 layer), part of the
@@ -167,31 +171,36 @@ def measure_training(name: str, config: ExperimentConfig, rounds: int = 10, bloc
     timed(plain.step, 3)
     one_step = timed(lambda: ours.run(1), 3)  # the size of a block, from warm steps
     repeats = max(1, round(block_seconds / one_step))
-    ours_times, plain_times, snapshots, waits = [], [], [], []
+    kept.take(ours)  # the first is taken in training's way and timed: the app's way with the next ones follows from it
+    kept.settle()
+    ours_times, with_snapshot_times, plain_times, snapshots = [], [], [], []
 
-    def with_snapshot_beside() -> None:
+    def with_snapshot() -> None:
         kept.take(ours)
         ours.run(repeats)
-        kept.settle()  # a snapshot that outlasts the block: training would wait for it at the next one
+        kept.settle()  # one that outlasts the block counts in full, though the app's next one is probe_every steps on
 
+    blocks = [
+        lambda: ours_times.append(timed(lambda: ours.run(1), repeats)),
+        lambda: with_snapshot_times.append(timed(with_snapshot)),
+        lambda: plain_times.append(timed(plain.step, repeats)),
+    ]
     for i in range(rounds if repeats > 1 else 4):
-        if i % 2:  # every other round plain goes first: whichever side runs second in a round gains or loses by it
-            plain_times.append(timed(plain.step, repeats))
-        snapshots.append(timed(lambda: alone.take(ours)))  # just before ours' blocks: what it leaves cold, ours pays
-        ours_times.append(timed(lambda: ours.run(1), repeats))
-        waits.append(max(0.0, timed(with_snapshot_beside) - ours_times[-1] * repeats))
-        if not i % 2:
-            plain_times.append(timed(plain.step, repeats))
+        snapshots.append(timed(lambda: alone.take(ours)))
+        for block in blocks[i % 3 :] + blocks[: i % 3]:  # whichever block runs first or later in a round gains or loses by it
+            block()
     beside.shutdown()
-    wait = statistics.median(waits)
+    waits = [w - o * repeats for w, o in zip(with_snapshot_times, ours_times)]
+    wait = max(0.0, statistics.median(waits))
     per_snapshot = wait / probe_every
     return TrainingResult(
         name=name,
         ours_steps_per_s=1 / statistics.median(ours_times),
         snapshot_ms=statistics.median(snapshots) * 1e3,
         wait_ms=wait * 1e3,
+        waits_ms=[w * 1e3 for w in waits],
         ours_at_cadence=1 / (statistics.median(ours_times) + per_snapshot),
         plain_steps_per_s=1 / statistics.median(plain_times),
         probe_every=probe_every,
-        ratio=statistics.median(p / (o + w / probe_every) for o, p, w in zip(ours_times, plain_times, waits)),
+        ratio=statistics.median(p / (o + per_snapshot) for o, p in zip(ours_times, plain_times)),
     )

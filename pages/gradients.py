@@ -70,7 +70,7 @@ def draw_why(exp: Experiment) -> None:
     if measured < snap.jacobian_radius.shape[1]:
         left.caption(
             f"ρ is measured at {measured} evenly spread steps here: for a model this large, every step would cost too much, "
-            "above all in a snapshot kept while training (training waits for it). The live view (“now”) measures every step it can."
+            "above all in the snapshots kept as the model trains. The live view (“now”) measures every step it can."
         )
     eig = {block.label: v for block, v in snap.eigenvalues.items() if block.layer == layer and not block.reverse}
     if eig:

@@ -209,43 +209,69 @@ def assert_same_snapshot(a, b) -> None:
         np.testing.assert_array_equal(values, b.eigenvalues[block])
 
 
+def held_snapshot_thread() -> tuple[ThreadPoolExecutor, threading.Event]:
+    """A snapshot thread kept busy until the event is set."""
+    free, beside = threading.Event(), ThreadPoolExecutor(max_workers=1)
+    beside.submit(free.wait, 30)
+    return beside, free
+
+
 @pytest.mark.parametrize("cell", ["lstm", "gru", "mingru"])
-def test_training_goes_on_while_a_snapshot_is_taken_beside_it_and_gets_the_snapshot_it_would_have_waited_for(cell):
-    """Snapshots(beside=...), a training process's way: the snapshot thread is held busy, yet training goes on through
-    the steps up to the next snapshot; once the thread is free, every snapshot kept is the one taken in training's way,
-    to the bit, though the model had trained on meanwhile."""
+def test_training_goes_on_while_a_snapshot_is_taken_beside_it_and_gets_the_snapshot_it_would_have_waited_for(cell, monkeypatch):
+    """Snapshots(beside=...), a training process's way, for a snapshot that took long (here: any): the snapshot thread
+    is held busy, yet training goes on through the steps up to the next snapshot; once the thread is free, every
+    snapshot kept is the one taken in training's way, to the bit, though the model had trained on meanwhile."""
+    monkeypatch.setattr(probes, "BESIDE_SECONDS", 0.0)
     config = ExperimentConfig(
         task=TaskConfig(name="sine", seq_len=12), model=ModelConfig(cell=cell, hidden_size=6), train=TrainConfig(probe_every=5)
     )
     in_the_way = Trainer(config, make_task(config.task), observers=[Snapshots()])
-    in_the_way.run(10)
-    free, beside = threading.Event(), ThreadPoolExecutor(max_workers=1)
-    beside.submit(free.wait, 30)  # the snapshot thread, busy until set free
+    in_the_way.run(15)
+    beside, free = held_snapshot_thread()
     trainer = Trainer(config, make_task(config.task), observers=[Snapshots(beside=beside)])
     kept = snapshots_of(trainer)
-    assert trainer.run(4) == 4  # step 0's snapshot waits behind the busy thread; the training does not
-    assert kept.steps == [] and not kept.in_flight.done()
+    assert kept.steps == [0] and kept.seconds > 0  # the first one, in training's way, is timed
+    assert trainer.run(9) == 9  # step 5's snapshot waits behind the busy thread; the training does not
+    assert kept.steps == [0] and not kept.in_flight.done()
     kept.collect()  # never waits
-    assert kept.steps == []
+    assert kept.steps == [0]
     free.set()
-    trainer.run(6)  # step 5's snapshot waits for step 0's to be kept: in step order, one in flight at most
+    trainer.run(6)  # step 10's snapshot waited for step 5's to be kept: in step order, one in flight at most
     kept.settle()
-    assert kept.steps == snapshots_of(in_the_way).steps == [0, 5, 10]
+    assert kept.steps == snapshots_of(in_the_way).steps == [0, 5, 10, 15]
     for a, b in zip(kept.items, snapshots_of(in_the_way).items):
         assert_same_snapshot(a, b)
     beside.shutdown()
 
 
-def test_a_restore_drops_the_snapshot_in_flight_of_the_model_before_it():
-    config = ExperimentConfig(task=TaskConfig(name="sine", seq_len=8), model=ModelConfig(cell="gru", hidden_size=4))
+def test_a_snapshot_that_took_little_is_taken_in_trainings_way_even_with_a_snapshot_thread():
+    """Beside training, a small model's snapshot (mostly Python) cost training as long a wait as itself, or longer."""
+    config = ExperimentConfig(
+        task=TaskConfig(name="sine", seq_len=8), model=ModelConfig(cell="gru", hidden_size=4), train=TrainConfig(probe_every=5)
+    )
+    beside, free = held_snapshot_thread()
+    trainer = Trainer(config, make_task(config.task), observers=[Snapshots(beside=beside)])
+    trainer.run(10)
+    kept = snapshots_of(trainer)
+    assert kept.steps == [0, 5, 10] and kept.in_flight is None and 0 < kept.seconds <= probes.BESIDE_SECONDS
+    free.set()
+    beside.shutdown()
+
+
+def test_a_restore_drops_the_snapshot_in_flight_of_the_model_before_it(monkeypatch):
+    monkeypatch.setattr(probes, "BESIDE_SECONDS", 0.0)
+    config = ExperimentConfig(
+        task=TaskConfig(name="sine", seq_len=8), model=ModelConfig(cell="gru", hidden_size=4), train=TrainConfig(probe_every=5)
+    )
     saved = Trainer(config, make_task(config.task))
     saved.run(7)
-    free, beside = threading.Event(), ThreadPoolExecutor(max_workers=1)
-    beside.submit(free.wait, 30)
+    beside, free = held_snapshot_thread()
     trainer = Trainer(config, make_task(config.task), observers=[Snapshots(beside=beside)])
+    trainer.run(5)
+    kept = snapshots_of(trainer)
+    assert kept.in_flight is not None  # step 5's, behind the busy thread
     trainer.restore(saved.model.state_dict(), 7, saved.records.rows().tolist())
     free.set()
-    kept = snapshots_of(trainer)
     kept.settle()
     assert kept.steps == [7]
     in_the_way = take_snapshot(saved.model, saved.task, saved.probe, 7, probes.KEPT_JACOBIAN_BUDGET, defer_spectra=True)

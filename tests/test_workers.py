@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -241,6 +243,9 @@ def test_a_worker_process_imports_torch_dynamo_once_it_has_answered_its_first_co
     happened = []
     monkeypatch.setattr(worker_process, "import_torch_dynamo", lambda: happened.append("import torch._dynamo") or "begun")
     monkeypatch.setattr(worker_process.Worker, "handle", lambda self, command: happened.append(command[0]))
+    snapshot_threads = []
+    monkeypatch.setattr(worker_process.Worker, "work", lambda self, seconds: None)
+    monkeypatch.setattr(worker_process.Worker, "busy", property(lambda self: snapshot_threads.append(self.beside) or False))
     monkeypatch.setattr(worker_process.os, "nice", lambda increment: None, raising=False)  # not this test process's priority
 
     class Commands:
@@ -264,20 +269,21 @@ def test_a_worker_process_imports_torch_dynamo_once_it_has_answered_its_first_co
     threads = torch.get_num_threads()
     worker_process.serve(Commands([("start",), ("go",), None, ("now",), None, ("quit",)]), threads=threads)
     assert happened == ["start", "go", "import torch._dynamo", "now"]
+    assert snapshot_threads and all(isinstance(t, ThreadPoolExecutor) for t in snapshot_threads)  # its runs' snapshots' own
     happened.clear()
     worker_process.serve(Commands([None, ("start",), None, ("quit",)]), threads=threads)
     assert happened == ["import torch._dynamo", "start"]
 
 
-def test_a_training_process_takes_its_snapshots_beside_training_and_a_run_that_stops_reports_them_all():
-    """serve() gives its Worker a snapshot thread. Held busy, the thread keeps step 10's snapshot of a run waiting:
-    the run trains and reports on meanwhile, and the snapshot comes in a later report. The run that stops waits for its
-    last one, so its reports hold every snapshot, the very ones a trainer here takes in training's way."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
+def test_a_training_process_takes_its_snapshots_beside_training_and_a_run_that_stops_reports_them_all(monkeypatch):
+    """serve() gives its Worker a snapshot thread, for snapshots that take long. Held busy, the thread keeps step
+    10's snapshot of a run waiting: the run trains and reports on meanwhile, and the snapshot comes in a later report.
+    The run that stops waits for its last one, so its reports hold every snapshot, the very ones a trainer here takes
+    in training's way."""
+    from rnn_core.inspect import probes
     from rnn_core.runs.worker import Worker
 
+    monkeypatch.setattr(probes, "BESIDE_SECONDS", 0.0)  # every snapshot but the first, as a big model's
     updates, beside, free = [], ThreadPoolExecutor(max_workers=1), threading.Event()
     worker = Worker(updates.append, quantum=0.01, update_seconds=0.0, beside=beside)
     worker.handle(("start", 1, {"config": CONFIG.to_dict()}))  # paused at step 0: its report waits for step 0's snapshot
@@ -290,6 +296,11 @@ def test_a_training_process_takes_its_snapshots_beside_training_and_a_run_that_s
             break
     assert updates[-1].step >= 15 and updates[-1].running and [s.step for u in updates for s in u.snapshots] == [0]
     free.set()
+    in_flight = snapshots_of(worker.runs[1].trainer).in_flight
+    if in_flight is not None:  # step 10's, unless the step-20 snapshot's turn already waited for it
+        in_flight.result(30)
+        worker.work(0.01)
+        assert updates[-1].running and [s.step for s in updates[-1].snapshots] == [10]  # reported while the run trains on
     while worker.busy:
         worker.work(0.05)
     assert worker.runs[1].trainer.step == 25 and not updates[-1].running

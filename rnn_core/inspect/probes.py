@@ -5,6 +5,7 @@ exploding, eigenvalues of W_hh and the step Jacobian's spectral radius (measured
 from __future__ import annotations
 
 import copy
+import time
 import weakref
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
@@ -68,6 +69,8 @@ class ProbeSnapshot:
 
 
 SNAPSHOT_BYTES = 10 * 2**20  # a run's kept snapshots, by default: about 10 MB
+BESIDE_SECONDS = 0.02  # a kept snapshot that took longer (the default model's target: 5 % of a 0.4 s slice) has the
+# next one taken beside training, where there is a snapshot thread (Snapshots)
 
 
 class SnapshotStore:
@@ -114,25 +117,32 @@ class Snapshots(SnapshotStore):
     ``probe_every`` steps and one after a restore (from a checkpoint), within ``max_bytes``. A model without
     recurrence (the windowing MLP) has no insides to snapshot.
 
-    With ``beside`` (an executor: a training process's snapshot thread), each snapshot is taken there, from a copy of
-    the model, while training goes on. A snapshot records every step one by one and goes back through them all; the
-    large benchmarked LSTM's took 1.3 s, over three 0.4 s training slices, in which its training and every other run of its
-    process stood still. Beside training, the trainer waits for a copy of the weights (2 ms for that model); the
-    snapshot's work runs on another core, in torch's kernels, which release the interpreter lock. The numbers are the
-    same, bit for bit: the same weights, the same kernels. One snapshot at most is in flight: the next one waits for
-    it, so they are kept in step order and memory holds one copy of the model more, at most.
+    With ``beside`` (an executor: a training process's snapshot thread), a snapshot whose last one took longer than
+    ``BESIDE_SECONDS`` is taken there, from a copy of the model, while training goes on. A snapshot records every step
+    one by one and goes back through them all; the large benchmarked LSTM's took 0.6–1.3 s (two to three 0.4 s
+    training slices), in which its training and every other run of its process stood still. Beside training, the
+    trainer waits for a copy of the weights (2 ms for that model) and for the interpreter lock whenever the snapshot's
+    Python holds it. A big model's snapshot is mostly torch's kernels, which let go of the lock; a small one's mostly
+    Python, and where training is too (short sequences, the linear recurrences' own layers), the two passed the lock
+    back and forth and training waited as long as for the whole snapshot or longer (the bench's copy · mingru: 6 ms of
+    work, 25 ms of waiting; sine · lstm, whose steps are torch's: 16 ms of work, 1 ms of waiting). So a snapshot that
+    takes at most ``BESIDE_SECONDS`` is taken in training's way. The numbers are the same, bit for bit: the same
+    weights, the same kernels. One snapshot at most is in flight: the next one waits for it, so they are kept in step
+    order and memory holds one copy of the model more, at most.
     """
 
     def __init__(self, max_bytes: int = SNAPSHOT_BYTES, beside: Executor | None = None):
         super().__init__(max_bytes)
         self.beside = beside
         self.in_flight: Future | None = None  # the snapshot being taken beside training
+        self.seconds = 0.0  # what the last snapshot took
 
     def take(self, trainer) -> None:
         """Take a snapshot of the model as it is now, and keep it: at once, or beside training (:meth:`settle`)."""
         self.settle()
-        if self.beside is None:
-            self.add(_kept_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step))
+        if self.beside is None or self.seconds <= BESIDE_SECONDS:
+            snapshot, self.seconds = _kept_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step)
+            self.add(snapshot)
         else:
             self.in_flight = self.beside.submit(_kept_snapshot, copy.deepcopy(trainer.model), trainer.task, trainer.probe, trainer.step)
 
@@ -140,7 +150,8 @@ class Snapshots(SnapshotStore):
         """Wait for the snapshot being taken beside training, if any, and keep it."""
         if self.in_flight is not None:
             taking, self.in_flight = self.in_flight, None
-            self.add(taking.result())
+            snapshot, self.seconds = taking.result()
+            self.add(snapshot)
 
     def collect(self) -> None:
         """Keep the snapshot taken beside training if it is done; never waits."""
@@ -150,7 +161,7 @@ class Snapshots(SnapshotStore):
     def copy(self, up_to: int | None = None) -> Snapshots:
         self.settle()
         other = super().copy(up_to)
-        other.beside = self.beside
+        other.beside, other.seconds = self.beside, self.seconds
         return other
 
     def started(self, trainer) -> None:
@@ -166,11 +177,13 @@ class Snapshots(SnapshotStore):
         self.started(trainer)
 
 
-def _kept_snapshot(model, task, batch, step: int) -> ProbeSnapshot:
-    """A snapshot kept while training, in whichever thread takes it: denormal numbers flushed, as training flushes
-    them (the setting is a thread's own)."""
+def _kept_snapshot(model, task, batch, step: int) -> tuple[ProbeSnapshot, float]:
+    """A snapshot kept while training and the seconds it took, in whichever thread takes it: denormal numbers flushed,
+    as training flushes them (the setting is a thread's own)."""
+    start = time.perf_counter()
     with flushing_denormals():
-        return take_snapshot(model, task, batch, step, KEPT_JACOBIAN_BUDGET, defer_spectra=True)
+        snapshot = take_snapshot(model, task, batch, step, KEPT_JACOBIAN_BUDGET, defer_spectra=True)
+    return snapshot, time.perf_counter() - start
 
 
 def snapshots_of(trainer) -> Snapshots:

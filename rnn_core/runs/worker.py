@@ -38,6 +38,7 @@ from rnn_core.config import ExperimentConfig
 from rnn_core.data.tasks import make_task
 from rnn_core.inspect.probes import Snapshots, snapshots_of, take_snapshot
 from rnn_core.runs.messages import Update, flat_weights, unflat_weights
+from rnn_core.train.denormals import flushing_denormals
 from rnn_core.train.trainer import Trainer
 
 QUANTUM_SECONDS = 0.05  # one run's turn: short, so that forty runs each train within two seconds
@@ -204,14 +205,15 @@ class Worker:
             while len(state.kept) > _copies_allowed(trainer):
                 state.kept.popleft()
         snapshots = snapshots_of(trainer)
-        if state.wants_training:
+        if state.wants_training and not state.keep and trainer.step not in state.marks:
             snapshots.collect()  # one still being taken comes in a later report
-        else:
-            snapshots.settle()  # a run that stops reports every snapshot up to its last step
+        else:  # every snapshot up to the step reported: a run that stops, or one a student may fork from at this step
+            snapshots.settle()
         new_snapshots = [s for s in snapshots.items if s.step > state.sent_snapshot_step]
         now = None
         if state.want_now and trainer.model.recurrent:
-            now = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step)
+            with flushing_denormals():  # as the kept ones are taken
+                now = take_snapshot(trainer.model, trainer.task, trainer.probe, trainer.step)
         if state.trained_seconds > 0 and state.trained_steps:
             state.speed = state.trained_steps / state.trained_seconds
         with torch.no_grad():
@@ -287,6 +289,8 @@ def serve(connection, threads: int = 1) -> None:
                 worker.work(worker.quantum)
     except (EOFError, BrokenPipeError, ConnectionResetError):
         return  # the server has gone: so has every run this worker held
+    finally:
+        snapshot_thread.shutdown(wait=False, cancel_futures=True)  # nobody will read a snapshot still queued
 
 
 if __name__ == "__main__":  # python -m rnn_core.runs.worker FD: the server's end of a socket pair is FD's other end
