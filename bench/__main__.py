@@ -35,8 +35,8 @@ def _mark(ok: bool) -> str:
 
 
 def training_table(results) -> str:
-    """A snapshot's cost to training is what training waits for it (the app takes it beside training); its own work,
-    on the snapshot thread, stands beside that."""
+    """A snapshot's cost to training is what training waits for it, taken the app's way (a costly one beside training,
+    a cheap one in its way); its own work, taken alone, stands beside that."""
     rows = [
         "| configuration | ours, steps/s | one snapshot's work, ms | training waits for it, ms | … of a 0.4 s slice "
         "| ours with snapshots, steps/s | plain PyTorch, steps/s | ratio | ≥ 0.95× |",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -282,13 +281,14 @@ def test_a_training_process_takes_its_snapshots_beside_training_and_a_run_that_s
     in training's way."""
     from rnn_core.inspect import probes
     from rnn_core.runs.worker import Worker
+    from tests.test_probes_and_generation import held_snapshot_thread
 
     monkeypatch.setattr(probes, "BESIDE_SECONDS", 0.0)  # every snapshot but the first, as a big model's
-    updates, beside, free = [], ThreadPoolExecutor(max_workers=1), threading.Event()
+    beside, free = held_snapshot_thread()  # busy until the run has trained past its second snapshot
+    updates = []
     worker = Worker(updates.append, quantum=0.01, update_seconds=0.0, beside=beside)
-    worker.handle(("start", 1, {"config": CONFIG.to_dict()}))  # paused at step 0: its report waits for step 0's snapshot
+    worker.handle(("start", 1, {"config": CONFIG.to_dict()}))  # step 0's snapshot, the first, is taken in training's way
     assert [s.step for s in updates[-1].snapshots] == [0]
-    beside.submit(free.wait, 30)  # busy until the run has trained past its second snapshot
     worker.handle(("go", 1, {"steps": 25}))
     for _ in range(200):
         worker.work(0.01)
